@@ -1,0 +1,36 @@
+# Shared by the hack/ scripts (sourced, not run). Engine access through the docker CLI.
+
+DOCKERPOD_TEST_STATE=${DOCKERPOD_TEST_STATE:-/var/lib/dockerpod-test}
+DOCKERPOD_TEST_RUN=${DOCKERPOD_TEST_RUN:-/run/dockerpod-test}
+DOCKERPOD_TEST_ENV=${DOCKERPOD_TEST_ENV:-$DOCKERPOD_TEST_STATE/engines.env}
+
+# load_engine_env: reads the env file ensure-docker.sh wrote into DOCKERPOD_ENGINE_* variables.
+load_engine_env() {
+  [ -f "$DOCKERPOD_TEST_ENV" ] || { echo "no $DOCKERPOD_TEST_ENV: run hack/ensure-docker.sh first" >&2; return 1; }
+  set -a
+  # shellcheck disable=SC1090
+  . "$DOCKERPOD_TEST_ENV"
+  set +a
+}
+
+# engine_cli a|b ARGS...: the docker CLI pointed at one of the private engines.
+engine_cli() {
+  local engine=$1; shift
+  case $engine in
+    a) docker -H "$DOCKERPOD_ENGINE_A_HOST" "$@" ;;
+    b) docker -H "$DOCKERPOD_ENGINE_B_HOST" --tlsverify --tlscacert "$DOCKERPOD_ENGINE_B_CA" \
+         --tlscert "$DOCKERPOD_ENGINE_B_CERT" --tlskey "$DOCKERPOD_ENGINE_B_KEY" "$@" ;;
+    *) echo "engine_cli: unknown engine $engine" >&2; return 2 ;;
+  esac
+}
+
+# apt_install PACKAGE...: installs the Debian packages that are not installed yet.
+apt_install() {
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "[hack] installing ${missing[*]} (apt)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The `dockerpod` command. Each subcommand is a function returning an exit code, so the entry
+ * point stays a dispatcher; unknown commands and flags exit 2 with usage, as CLIs conventionally do.
+ */
+import { renderCrdStream } from '../api/v1alpha1/render.js';
+import { VERSION } from '../version.js';
+
+const USAGE = `Usage: dockerpod <command>
+
+Commands:
+  crds      Print the CustomResourceDefinitions (DockerPod, DockerHost) as YAML,
+            e.g. dockerpod crds | kubectl apply -f -
+  version   Print the version
+  help      Print this help
+`;
+
+type Command = (args: string[]) => number;
+
+const COMMANDS: Record<string, Command> = {
+  crds: () => {
+    process.stdout.write(renderCrdStream());
+    return 0;
+  },
+  version: () => {
+    process.stdout.write(`dockerpod-operator ${VERSION}\n`);
+    return 0;
+  },
+  help: () => {
+    process.stdout.write(USAGE);
+    return 0;
+  },
+};
+
+function main(argv: string[]): number {
+  const [name = 'help', ...rest] = argv;
+  const alias = name === '--help' || name === '-h' ? 'help' : name === '--version' ? 'version' : name;
+  const command = COMMANDS[alias];
+  if (!command) {
+    process.stderr.write(`dockerpod: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+// A closed pipe (`dockerpod crds | head`) is the reader's choice, not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+process.exitCode = main(process.argv.slice(2));
