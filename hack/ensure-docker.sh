@@ -35,6 +35,7 @@ apt_install "${pkgs[@]}"
 command -v docker >/dev/null || die "the docker CLI is missing after installing docker.io"
 
 mkdir -p "$STATE" "$RUN" "$TLS"
+DOCKERD_MAJOR=$(dockerd --version | sed -E 's/^Docker version ([0-9]+).*/\1/')
 
 # --- TLS material for engine B (made once) --------------------------------------------------
 make_tls() {
@@ -74,40 +75,57 @@ DOCKERPOD_ENGINE_B_KEY=$TLS/client-key.pem
 # ping ENGINE: the engine answers /_ping (through `docker version`; docker.io ships the CLI).
 ping() { engine_cli "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
-running_pid() {
-  local pidfile=$RUN/$1.pid pid
-  [ -s "$pidfile" ] || return 1
-  pid=$(cat "$pidfile")
-  kill -0 "$pid" 2>/dev/null && grep -q dockerd "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+# engine_args ENGINE EXTRA...: the full dockerd command line of an engine.
+engine_args() {
+  local engine=$1; shift
+  local args=(
+    --config-file "$STATE/daemon-$engine.json"
+    --data-root "$STATE/$engine-data"
+    --exec-root "$RUN/$engine"
+    --pidfile "$RUN/$engine.pid"
+    --containerd-namespace "dockerpod-test-$engine"
+    --containerd-plugins-namespace "dockerpod-test-$engine-plugins"
+    --exec-opt native.cgroupdriver=cgroupfs
+    --storage-driver overlay2
+    --iptables=false --ip-forward=false --ip-masq=false
+    --log-level warn
+  )
+  printf '%s\n' "${args[@]}" "$@"
 }
+
+# engine_config ENGINE: the engine's daemon.json (its own, never /etc/docker/daemon.json).
+engine_config() {
+  # Engines before 24 take their identity (the ID in /info) from /etc/docker/key.json: give each
+  # engine its own key so the two are distinct engines and the user's config dir is not touched.
+  if [ "$DOCKERD_MAJOR" -lt 24 ]; then
+    printf '{"deprecated-key-path": "%s"}\n' "$STATE/$1-key.json"
+  else
+    echo '{}'
+  fi
+}
+
+# recipe ENGINE EXTRA...: everything an engine is started with; a running engine with another
+# recipe (an older version of this script) is restarted.
+recipe() { engine_args "$@"; engine_config "$1"; }
 
 start_engine() {
   local engine=$1; shift
-  local data=$STATE/$engine-data exec_root=$RUN/$engine logfile=$STATE/$engine.log config=$STATE/daemon-$engine.json
-  mkdir -p "$data" "$exec_root"
-  [ -f "$config" ] || echo '{}' >"$config"
+  local logfile=$STATE/$engine.log
+  mkdir -p "$STATE/$engine-data" "$RUN/$engine"
+  engine_config "$engine" >"$STATE/daemon-$engine.json"
   rm -f "$RUN/$engine.pid"
+  local args; mapfile -t args < <(engine_args "$engine" "$@")
+  recipe "$engine" "$@" >"$RUN/$engine.recipe"
   log "starting engine $engine (log: $logfile)"
   # setsid: the engine outlives this script and the shell that ran it.
-  setsid dockerd \
-    --config-file "$config" \
-    --data-root "$data" \
-    --exec-root "$exec_root" \
-    --pidfile "$RUN/$engine.pid" \
-    --containerd-namespace "dockerpod-test-$engine" \
-    --containerd-plugins-namespace "dockerpod-test-$engine-plugins" \
-    --exec-opt native.cgroupdriver=cgroupfs \
-    --storage-driver overlay2 \
-    --iptables=false --ip-forward=false --ip-masq=false \
-    --log-level warn \
-    "$@" </dev/null >>"$logfile" 2>&1 &
+  setsid dockerd "${args[@]}" </dev/null >>"$logfile" 2>&1 &
 }
 
 wait_ready() {
   local engine=$1 i
   for i in $(seq 1 120); do
     ping "$engine" && return 0
-    if [ "$i" -gt 5 ] && ! running_pid "$engine" >/dev/null && ! pgrep -f "pidfile $RUN/$engine.pid" >/dev/null; then
+    if [ "$i" -gt 5 ] && ! engine_pid "$engine" >/dev/null && ! pgrep -f "pidfile $RUN/$engine.pid" >/dev/null; then
       tail -20 "$STATE/$engine.log" >&2
       die "engine $engine exited during startup (log above)"
     fi
@@ -119,13 +137,17 @@ wait_ready() {
 
 ensure_engine() {
   local engine=$1; shift
-  if running_pid "$engine" >/dev/null && ping "$engine"; then
-    log "engine $engine already running (pid $(running_pid "$engine"))"
-    return
+  if engine_pid "$engine" >/dev/null && ping "$engine"; then
+    if [ "$(recipe "$engine" "$@")" = "$(cat "$RUN/$engine.recipe" 2>/dev/null)" ]; then
+      log "engine $engine already running (pid $(engine_pid "$engine"))"
+      return
+    fi
+    log "engine $engine runs with other settings than this script makes: restarting it"
+    stop_engine "$engine"
   fi
   start_engine "$engine" "$@"
   wait_ready "$engine"
-  log "engine $engine ready (pid $(running_pid "$engine"))"
+  log "engine $engine ready (pid $(engine_pid "$engine"))"
 }
 
 ensure_bridge dpt-a0 10.213.1.1/24

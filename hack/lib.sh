@@ -34,3 +34,26 @@ apt_install() {
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# engine_pid ENGINE: prints the pid of our running engine (from its pidfile); fails when none runs.
+engine_pid() {
+  local pidfile=$DOCKERPOD_TEST_RUN/$1.pid pid
+  [ -s "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  kill -0 "$pid" 2>/dev/null && grep -q dockerd "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+
+# stop_engine ENGINE: SIGTERM to our engine (found by its pidfile only), SIGKILL after 30 s.
+stop_engine() {
+  local pid i
+  pid=$(engine_pid "$1") || { rm -f "$DOCKERPOD_TEST_RUN/$1.pid"; return 0; }
+  echo "[hack] stopping engine $1 (pid $pid)" >&2
+  kill -TERM "$pid"
+  for i in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$DOCKERPOD_TEST_RUN/$1.pid"; return 0; }
+    sleep 0.5
+  done
+  echo "[hack] engine $1 did not stop within 30 s: SIGKILL" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$DOCKERPOD_TEST_RUN/$1.pid"
+}

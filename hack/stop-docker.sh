@@ -9,22 +9,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 purge=false
 [ "${1:-}" = --purge ] && purge=true
 
-stop_engine() {
-  local engine=$1 pidfile=$DOCKERPOD_TEST_RUN/$1.pid pid i
-  [ -s "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null && grep -q dockerd "/proc/$pid/cmdline" 2>/dev/null; then
-    echo "[stop-docker] stopping engine $engine (pid $pid)" >&2
-    kill -TERM "$pid"
-    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "[stop-docker] engine $engine did not stop in 30 s: SIGKILL" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$pidfile"
-}
-
 stop_engine a
 stop_engine b
 for bridge in dpt-a0 dpt-b0; do ip link del "$bridge" 2>/dev/null || true; done

@@ -23,7 +23,7 @@ function loadCrd(file: string): CustomResourceDefinition {
 function schemaOf(crd: CustomResourceDefinition): JsonSchemaProps {
   const version = crd.spec.versions[0];
   if (!version) throw new Error(`${crd.metadata.name} has no version`);
-  return version.schema.openAPIV3Schema as JsonSchemaProps;
+  return version.schema.openAPIV3Schema;
 }
 
 /** Visits every schema node with its path. */
