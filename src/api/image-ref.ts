@@ -21,6 +21,8 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const NAME_MAX = 255;
+/** Hex lengths of the digest algorithms Docker accepts (go-digest); anything else is unsupported. */
+const DIGEST_HEX_LENGTH = new Map([['sha256', 64], ['sha384', 96], ['sha512', 128]]);
 
 /** Docker's rule: the first component is a registry when it has a dot or a port, or is localhost. */
 function looksLikeDomain(component: string): boolean {
@@ -43,12 +45,23 @@ function checkPath(path: string): string | undefined {
   return path.split('/').every((c) => PATH_COMPONENT.test(c)) ? undefined : 'invalid reference format';
 }
 
+/** The digest grammar, then go-digest's checks of the algorithm, the length and lowercase hex. */
+function checkDigest(digest: string): string | undefined {
+  if (!DIGEST.test(digest)) return 'invalid digest format';
+  const [algorithm = '', encoded = ''] = digest.split(':');
+  const length = DIGEST_HEX_LENGTH.get(algorithm);
+  if (length === undefined) return 'unsupported digest algorithm';
+  if (encoded.length !== length) return 'invalid checksum digest length';
+  return /^[a-f0-9]+$/.test(encoded) ? undefined : 'invalid checksum digest format';
+}
+
 type Step<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Splits off and checks the digest and the tag, leaving the name. */
 function splitSuffixes(text: string): Step<{ name: string; tag?: string; digest?: string }> {
   const { rest, digest } = splitDigest(text);
-  if (digest !== undefined && !DIGEST.test(digest)) return { ok: false, reason: 'invalid digest format' };
+  const digestProblem = digest === undefined ? undefined : checkDigest(digest);
+  if (digestProblem) return { ok: false, reason: digestProblem };
   const { name, tag } = splitTag(rest);
   if (tag !== undefined && !TAG.test(tag)) return { ok: false, reason: 'invalid tag format' };
   return { ok: true, value: { name, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) } };
@@ -78,8 +91,11 @@ export function parseImageReference(text: string): ImageReferenceResult {
   return { ok: true, ref: { ...named.value, ...rest } };
 }
 
-/** The kubelet's default pull policy: Always for ":latest" or an untagged name without digest, else IfNotPresent. */
+/**
+ * The API server's default pull policy (SetDefaults_Container): Always when the tag is "latest",
+ * explicitly or as the default of a name with neither tag nor digest; else IfNotPresent.
+ */
 export function defaultPullPolicy(ref: ImageReference): 'Always' | 'IfNotPresent' {
-  if (ref.digest !== undefined) return 'IfNotPresent';
-  return ref.tag === undefined || ref.tag === 'latest' ? 'Always' : 'IfNotPresent';
+  const tag = ref.tag ?? (ref.digest === undefined ? 'latest' : undefined);
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
 }

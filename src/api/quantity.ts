@@ -46,17 +46,19 @@ export function parseQuantity(input: string | number): Quantity | undefined {
   return ceilDiv(q.numerator < 0n ? -q.numerator : q.numerator, q.denominator) > MAX ? undefined : q;
 }
 
+/** a / b (b > 0) rounded up, away from zero, as the API machinery's inf.RoundUp rounds. */
 function ceilDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return q * b === a || a < 0n ? q : q + 1n;
+  if (q * b === a) return q;
+  return a < 0n ? q - 1n : q + 1n;
 }
 
-/** The value in thousandths, rounded up (CPU in millicores). */
+/** The value in thousandths, rounded up away from zero (CPU in millicores). */
 export function milliValue(q: Quantity): bigint {
   return ceilDiv(q.numerator * 1000n, q.denominator);
 }
 
-/** The value in units, rounded up (memory in bytes). */
+/** The value in units, rounded up away from zero (memory in bytes). */
 export function value(q: Quantity): bigint {
   return ceilDiv(q.numerator, q.denominator);
 }

@@ -37,7 +37,8 @@ function checkType(schema: JsonSchemaProps, w: Walk): void {
 
 function checkShape(schema: JsonSchemaProps, w: Walk): void {
   if (schema.$ref !== undefined) w.errors.push(fieldError.forbidden(w.path.child('$ref').toString(), '$ref is not supported'));
-  const hasAdditional = schema.additionalProperties !== undefined && schema.additionalProperties !== false;
+  // As the API server: `false` or a schema conflicts with `properties`; `true` (allow all) does not.
+  const hasAdditional = schema.additionalProperties === false || typeof schema.additionalProperties === 'object';
   if (schema.properties && hasAdditional) {
     w.errors.push(fieldError.forbidden(w.path.child('additionalProperties').toString(), 'additionalProperties and properties are mutual exclusive'));
   }

@@ -1,6 +1,6 @@
 /** Semantic validation of a DockerHost. Pure, like the pod validation. */
 import { fieldError, FieldPath, type FieldError } from '../../field-errors.js';
-import { isDns1123Subdomain } from '../../names.js';
+import { isDns1123Label, isDns1123Subdomain } from '../../names.js';
 import type { DockerHost, DockerHostSpec } from '../dockerhost.js';
 import { parseEndpoint } from '../endpoint.js';
 import { absolutePath, invalidEach, quantityAt } from './helpers.js';
@@ -18,7 +18,7 @@ function validateTls(path: FieldPath, spec: DockerHostSpec, scheme: string | und
   const ref = spec.tls.secretRef;
   if (!ref) return [];
   const p = path.child('tls').child('secretRef');
-  return [...invalidEach(p.child('name'), ref.name, isDns1123Subdomain(ref.name)), ...invalidEach(p.child('namespace'), ref.namespace, isDns1123Subdomain(ref.namespace))];
+  return [...invalidEach(p.child('name'), ref.name, isDns1123Subdomain(ref.name)), ...invalidEach(p.child('namespace'), ref.namespace, isDns1123Label(ref.namespace))];
 }
 
 function validateCgroupParent(path: FieldPath, parent: string | undefined): FieldError[] {

@@ -21,8 +21,9 @@ function validateContainers(path: FieldPath, spec: DockerPodSpec, ctx: PodContex
   if (regular.length === 0) return [fieldError.required(path.child('containers').toString())];
   const names = new Set<string>();
   const errors = [
-    ...duplicates(init, (c) => c.name, (i) => path.child('initContainers').index(i).child('name'), names),
+    // Regular containers first, as the API server does: an init container reusing a name is the duplicate.
     ...duplicates(regular, (c) => c.name, (i) => path.child('containers').index(i).child('name'), names),
+    ...duplicates(init, (c) => c.name, (i) => path.child('initContainers').index(i).child('name'), names),
   ];
   init.forEach((c, i) => {
     const p = path.child('initContainers').index(i);
@@ -35,16 +36,30 @@ function validateContainers(path: FieldPath, spec: DockerPodSpec, ctx: PodContex
   return errors;
 }
 
+interface HostBinding {
+  protocol: string;
+  hostIP: string;
+  hostPort: number;
+}
+
+const WILDCARDS = new Set(['', '0.0.0.0', '::']);
+
+/** Docker cannot bind one port twice on an address, and a wildcard address covers every other. */
+const collides = (a: HostBinding, b: HostBinding): boolean =>
+  a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIP === b.hostIP || WILDCARDS.has(a.hostIP) || WILDCARDS.has(b.hostIP));
+
 /** Host ports of the regular containers must not collide (the sandbox publishes them all). */
 function validateHostPorts(path: FieldPath, spec: DockerPodSpec): FieldError[] {
-  const seen = new Set<string>();
+  const bound: HostBinding[] = [];
   const errors: FieldError[] = [];
   (spec.containers ?? []).forEach((c, ci) => {
     (c.ports ?? []).forEach((port, pi) => {
       if (port.hostPort === undefined) return;
-      const key = `${port.hostPort}/${port.protocol ?? 'TCP'}`;
-      if (seen.has(key)) errors.push(fieldError.duplicate(path.child('containers').index(ci).child('ports').index(pi).child('hostPort').toString(), key));
-      seen.add(key);
+      const binding = { protocol: port.protocol ?? 'TCP', hostIP: port.hostIP ?? '', hostPort: port.hostPort };
+      // The value names the binding like the API server's key: protocol/hostIP/hostPort.
+      const key = `${binding.protocol}/${binding.hostIP}/${binding.hostPort}`;
+      if (bound.some((b) => collides(b, binding))) errors.push(fieldError.duplicate(path.child('containers').index(ci).child('ports').index(pi).child('hostPort').toString(), key));
+      bound.push(binding);
     });
   });
   return errors;

@@ -1,5 +1,5 @@
 /** Validation of pod volumes. */
-import type { FieldError, FieldPath } from '../../field-errors.js';
+import { fieldError, type FieldError, type FieldPath } from '../../field-errors.js';
 import { isConfigMapKey, isDns1123Subdomain, isSafeRelativePath } from '../../names.js';
 import type { Volume } from '../pod-spec.js';
 import { absolutePath, duplicates, exactlyOne, invalidEach, quantityAt } from './helpers.js';
@@ -18,7 +18,11 @@ function validateItems(path: FieldPath, items: Projection): FieldError[] {
 function validateSource(path: FieldPath, v: Volume): FieldError[] {
   const errors: FieldError[] = [];
   if (v.emptyDir) quantityAt(path.child('emptyDir').child('sizeLimit'), v.emptyDir.sizeLimit, errors);
-  if (v.hostPath) errors.push(...absolutePath(path.child('hostPath').child('path'), v.hostPath.path));
+  if (v.hostPath) {
+    const p = path.child('hostPath').child('path');
+    errors.push(...absolutePath(p, v.hostPath.path));
+    if (v.hostPath.path.split('/').includes('..')) errors.push(fieldError.invalid(p.toString(), v.hostPath.path, "must not contain '..'"));
+  }
   if (v.configMap) {
     errors.push(...invalidEach(path.child('configMap').child('name'), v.configMap.name, isDns1123Subdomain(v.configMap.name)));
     errors.push(...validateItems(path.child('configMap'), v.configMap.items));
