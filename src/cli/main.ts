@@ -4,20 +4,24 @@
  * point stays a dispatcher; unknown commands and flags exit 2 with usage, as CLIs conventionally do.
  */
 import { renderCrdStream } from '../api/v1alpha1/render.js';
+import { standaloneCommand, STANDALONE_FLAGS } from './standalone.js';
 import { VERSION } from '../version.js';
 
-const USAGE = `Usage: dockerpod <command>
+const USAGE = `Usage: dockerpod <command> [flags]
 
 Commands:
-  crds      Print the CustomResourceDefinitions (DockerPod, DockerHost) as YAML,
-            e.g. dockerpod crds | kubectl apply -f -
-  version   Print the version
-  help      Print this help
+  standalone  Run the embedded Kubernetes API server (with the DockerPod and DockerHost CRDs)
+              for a single Docker host. Flags, each also read from an environment variable:
+${Object.entries(STANDALONE_FLAGS).map(([flag, f]) => `                --${flag.padEnd(10)} ${f.help} (env ${f.env}, default ${JSON.stringify(f.default)})`).join('\n')}
+  crds        Print the CustomResourceDefinitions as YAML, e.g. dockerpod crds | kubectl apply -f -
+  version     Print the version
+  help        Print this help
 `;
 
-type Command = (args: string[]) => number;
+type Command = (args: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  standalone: standaloneCommand,
   crds: () => {
     process.stdout.write(renderCrdStream());
     return 0;
@@ -32,7 +36,7 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
   const alias = name === '--help' || name === '-h' ? 'help' : name === '--version' ? 'version' : name;
   const command = COMMANDS[alias];
@@ -40,7 +44,7 @@ function main(argv: string[]): number {
     process.stderr.write(`dockerpod: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
-  return command(rest);
+  return await command(rest);
 }
 
 // A closed pipe (`dockerpod crds | head`) is the reader's choice, not a failure.
@@ -48,4 +52,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
   process.exit(0);
 });
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -50,5 +50,6 @@ describe('dockerpod CLI', function () {
     const r = dockerpod('--help');
     expect(r.status).to.equal(0);
     expect(r.stdout).to.match(/crds\s+Print the CustomResourceDefinitions/);
+    expect(r.stdout).to.match(/standalone\s+Run the embedded Kubernetes API server/);
   });
 });

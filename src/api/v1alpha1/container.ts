@@ -107,7 +107,7 @@ export const VolumeMount = obj(
   {
     name: str('Name of a volume in spec.volumes.', { pattern: DNS1123_LABEL, maxLength: 63 }),
     mountPath: str('Absolute path in the container where the volume appears. Must not contain ":".', { minLength: 1 }),
-    readOnly: opt(bool('Mount read-only.', false)),
+    readOnly: opt(bool('Mount read-only (default false).')),
     subPath: opt(str('Relative path within the volume to mount instead of its root; must not contain "..".')),
   },
   'A mount of a pod volume in this container.',
@@ -120,9 +120,9 @@ const ExecAction = obj(
 
 const HttpGetAction = obj(
   {
-    path: opt(str('Path to request.', { default: '/' })),
+    path: opt(str('Path to request; / when unset.')),
     port: intOrString('Port number or the name of a container port.'),
-    scheme: opt(oneOf(['HTTP', 'HTTPS'] as const, 'Scheme; HTTPS does not verify the certificate, as with the kubelet.', 'HTTP')),
+    scheme: opt(oneOf(['HTTP', 'HTTPS'] as const, 'Scheme (default HTTP); HTTPS does not verify the certificate, as with the kubelet.')),
     httpHeaders: opt(
       list(
         obj({ name: str('Header name.', { minLength: 1 }), value: str('Header value.') }, 'A custom request header.'),
@@ -144,11 +144,11 @@ export const Probe = obj(
     exec: opt(ExecAction),
     httpGet: opt(HttpGetAction),
     tcpSocket: opt(TcpSocketAction),
-    initialDelaySeconds: opt(int('Seconds after the container started before the first probe.', { minimum: 0, default: 0 })),
-    periodSeconds: opt(int('Seconds between probes.', { minimum: 1, default: 10 })),
-    timeoutSeconds: opt(int('Seconds after which a probe attempt counts as failed.', { minimum: 1, default: 1 })),
-    successThreshold: opt(int('Consecutive successes after a failure to count as healthy; must be 1 for liveness and startup probes.', { minimum: 1, default: 1 })),
-    failureThreshold: opt(int('Consecutive failures to count as unhealthy.', { minimum: 1, default: 3 })),
+    initialDelaySeconds: opt(int('Seconds after the container started before the first probe (default 0).', { minimum: 0 })),
+    periodSeconds: opt(int('Seconds between probes (default 10).', { minimum: 1 })),
+    timeoutSeconds: opt(int('Seconds after which a probe attempt counts as failed (default 1).', { minimum: 1 })),
+    successThreshold: opt(int('Consecutive successes after a failure to count as healthy (default 1); must be 1 for liveness and startup probes.', { minimum: 1 })),
+    failureThreshold: opt(int('Consecutive failures to count as unhealthy (default 3).', { minimum: 1 })),
   },
   'A probe: exactly one of exec, httpGet and tcpSocket, with the kubelet\'s timing.',
 );
@@ -209,8 +209,8 @@ export const Container = obj(
     startupProbe: opt(describe(Probe, 'Holds off the other probes until it succeeds once; failing it restarts the container.')),
     lifecycle: opt(Lifecycle),
     securityContext: opt(SecurityContext),
-    stdin: opt(bool('Keep stdin open.', false)),
-    tty: opt(bool('Allocate a TTY.', false)),
+    stdin: opt(bool('Keep stdin open (default false).')),
+    tty: opt(bool('Allocate a TTY (default false).')),
   },
   'A container of the pod. It joins the sandbox\'s network and IPC namespaces (and PID namespace with shareProcessNamespace).',
 );

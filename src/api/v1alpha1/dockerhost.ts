@@ -33,26 +33,26 @@ export const DockerHostSpec = obj(
             ),
           ),
           serverName: opt(str('Name expected in the engine\'s certificate when it differs from the endpoint\'s host.')),
-          insecureSkipVerify: opt(bool('Do not verify the engine\'s certificate. Unsafe; the operator records a Warning event on the host.', false)),
+          insecureSkipVerify: opt(bool('Do not verify the engine\'s certificate. Unsafe; the operator records a Warning event on the host (default false).')),
         },
         'TLS settings for a tcp:// endpoint. Without them a tcp:// endpoint is plain HTTP.',
       ),
     ),
     capacity: opt(resources('Capacity to schedule against, overriding what the engine reports.', 'Maximum number of pods.')),
     reserved: opt(resources('Resources kept back from pods (for the host\'s own processes); allocatable = capacity - reserved.', 'Pod slots kept back.')),
-    unschedulable: opt(bool('Keep new pods off this host; pods already bound stay, like a cordoned node.', false)),
+    unschedulable: opt(bool('Keep new pods off this host; pods already bound stay, like a cordoned node (default false).')),
     cgroupParent: opt(str('Cgroup under which each pod gets its own cgroup parent. Under the systemd cgroup driver it must be a *.slice name.')),
     policy: opt(
       obj(
         {
-          allowHostNamespaces: opt(bool('Allow pods using hostNetwork, hostIPC or hostPID.', false)),
-          allowPrivileged: opt(bool('Allow privileged containers.', false)),
+          allowHostNamespaces: opt(bool('Allow pods using hostNetwork, hostIPC or hostPID (default false).')),
+          allowPrivileged: opt(bool('Allow privileged containers (default false).')),
           allowedHostPaths: opt(
             list(
               obj(
                 {
                   pathPrefix: str('Absolute path; hostPath volumes at or below it are allowed.', { minLength: 1 }),
-                  readOnly: opt(bool('Allow only read-only mounts of paths below the prefix.', false)),
+                  readOnly: opt(bool('Allow only read-only mounts of paths below the prefix (default false).')),
                 },
                 'A host path prefix pods may mount.',
               ),

@@ -16,7 +16,7 @@ const KeyToPath = obj(
 
 const projection = (what: 'ConfigMap' | 'Secret') => ({
   items: opt(list(KeyToPath, `Keys to project; every key of the ${what} becomes a file named after it when unset.`)),
-  defaultMode: opt(int('Mode bits of the files (0-0777).', { minimum: 0, maximum: 511, default: 420 })),
+  defaultMode: opt(int('Mode bits of the files (0-0777; default 0644).', { minimum: 0, maximum: 511 })),
   optional: opt(bool(`If true, a missing ${what} gives an empty volume instead of failing the pod.`)),
 });
 
@@ -40,8 +40,7 @@ export const Volume = obj(
           type: opt(
             oneOf(
               ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'] as const,
-              'Check made on the path before mounting, with the meanings of core/v1 HostPathType; "" checks nothing.',
-              '',
+              'Check made on the path before mounting, with the meanings of core/v1 HostPathType; "" (the default) checks nothing.',
             ),
           ),
         },
@@ -105,10 +104,10 @@ export const DockerPodSpec = obj(
     activeDeadlineSeconds: opt(
       int('Seconds after startTime after which the pod is stopped and marked Failed with reason DeadlineExceeded.', { minimum: 1, format: 'int64' }),
     ),
-    shareProcessNamespace: opt(bool('Share one PID namespace (the sandbox\'s) between all containers of the pod.', false)),
-    hostNetwork: opt(bool('Use the Docker host\'s network namespace. Requires the DockerHost policy allowHostNamespaces.', false)),
-    hostIPC: opt(bool('Use the Docker host\'s IPC namespace. Requires the DockerHost policy allowHostNamespaces.', false)),
-    hostPID: opt(bool('Use the Docker host\'s PID namespace. Requires the DockerHost policy allowHostNamespaces.', false)),
+    shareProcessNamespace: opt(bool('Share one PID namespace (the sandbox\'s) between all containers of the pod (default false).')),
+    hostNetwork: opt(bool('Use the Docker host\'s network namespace. Requires the DockerHost policy allowHostNamespaces (default false).')),
+    hostIPC: opt(bool('Use the Docker host\'s IPC namespace. Requires the DockerHost policy allowHostNamespaces (default false).')),
+    hostPID: opt(bool('Use the Docker host\'s PID namespace. Requires the DockerHost policy allowHostNamespaces (default false).')),
     hostname: opt(str('Host name of the pod, a DNS-1123 label; defaults to the DockerPod\'s name.', { pattern: DNS1123_LABEL, maxLength: 63 })),
     dnsConfig: opt(DnsConfig),
     hostAliases: opt(list(HostAlias, 'Extra /etc/hosts entries.')),

@@ -1,0 +1,46 @@
+/** Reading request bodies and writing JSON responses and Status errors. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiError, type ApiError } from '../errors.js';
+
+/** Largest request body accepted (the API server's limit is 3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** The whole request body as text; 413 past the limit. */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw apiError.withCode(413, 'Request entity too large: limit is 3145728');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Parses a JSON body (undefined when empty); 400 when it is not JSON. */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw apiError.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+}
+
+/** Writes a JSON response with optional `Warning` headers. */
+export function sendJson(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-cache, private' };
+  if (warnings.length > 0) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  res.writeHead(code, headers);
+  res.end(text);
+}
+
+/** Writes an error's Status. */
+export function sendError(res: ServerResponse, error: ApiError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, error.status.code, error.status);
+}

@@ -1,0 +1,118 @@
+/**
+ * `dockerpod standalone`: the embedded API server (with the project's CRDs installed) for a
+ * single Docker host, persisted in a data directory, reachable with the kubeconfig it writes.
+ * Always TLS with a bearer token; loopback by default with a self-signed certificate made in the
+ * data directory, any other address only with a certificate given by the user.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { allCrds } from '../api/v1alpha1/crds.js';
+import { kubeconfigYaml, startApiServer, type RunningApiServer } from '../apiserver/index.js';
+import type { KubeObject } from '../apiserver/resources/types.js';
+import { ensureServingCert } from '../apiserver/serving-cert.js';
+import { dockerpodValidators } from '../apiserver/dockerpod-validators.js';
+
+/** Flags of `dockerpod standalone`, each also read from an environment variable. */
+export const STANDALONE_FLAGS = {
+  'data-dir': { type: 'string', env: 'DOCKERPOD_DATA_DIR', default: '.dockerpod', help: 'where objects, the token and the kubeconfig are kept' },
+  listen: { type: 'string', env: 'DOCKERPOD_LISTEN', default: '127.0.0.1:6443', help: 'address:port to serve the API on' },
+  'tls-cert': { type: 'string', env: 'DOCKERPOD_TLS_CERT', default: '', help: 'PEM certificate (and chain) to serve with instead of the self-signed one; required off loopback' },
+  'tls-key': { type: 'string', env: 'DOCKERPOD_TLS_KEY', default: '', help: 'PEM key of --tls-cert' },
+  'in-memory': { type: 'boolean', env: 'DOCKERPOD_IN_MEMORY', default: false, help: 'keep objects in memory only (nothing persisted)' },
+} as const;
+
+/** Parsed standalone settings. */
+export interface StandaloneConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  inMemory: boolean;
+}
+
+/** An error in the settings, printed without a stack. */
+export class UsageError extends Error {}
+
+function splitListen(listen: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
+  const port = Number(match?.[2]);
+  if (!match || !(port >= 0 && port <= 65535)) throw new UsageError(`--listen ${listen}: expected HOST:PORT, e.g. 127.0.0.1:6443`);
+  return { host: (match[1] ?? '').replace(/^\[|\]$/g, ''), port };
+}
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+
+/** Reads flags (then environment variables, then defaults) and checks them. */
+export function parseStandaloneArgs(args: string[], env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, listen: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'in-memory': { type: 'boolean' } }, strict: true });
+  const pick = (name: keyof typeof STANDALONE_FLAGS): string => String(values[name] ?? env[STANDALONE_FLAGS[name].env] ?? STANDALONE_FLAGS[name].default);
+  const { host, port } = splitListen(pick('listen'));
+  const tlsCert = pick('tls-cert');
+  const tlsKey = pick('tls-key');
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (!isLoopback(host) && !tlsCert) {
+    throw new UsageError(
+      `refusing to serve on ${host}: off loopback the API needs a certificate for the address clients use (--tls-cert, --tls-key); the self-signed one made in the data dir covers loopback only`,
+    );
+  }
+  return { dataDir: resolve(pick('data-dir')), host, port, ...(tlsCert ? { tlsCert, tlsKey } : {}), inMemory: pick('in-memory') === 'true' };
+}
+
+/** The token of a data dir, made on first start (0600). */
+export function ensureToken(dataDir: string): string {
+  const path = join(dataDir, 'token');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/** Starts the standalone server and writes its kubeconfig. */
+export async function startStandalone(config: StandaloneConfig): Promise<{ server: RunningApiServer; kubeconfigPath: string }> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const token = ensureToken(config.dataDir);
+  // kubectl sends the bearer token only over TLS, so the server always speaks it.
+  const tls = config.tlsCert && config.tlsKey
+    ? { cert: readFileSync(config.tlsCert, 'utf8'), key: readFileSync(config.tlsKey, 'utf8'), ca: readFileSync(config.tlsCert, 'utf8') }
+    : ensureServingCert(join(config.dataDir, 'tls'));
+  const server = await startApiServer({
+    host: config.host,
+    port: config.port,
+    token,
+    tls: { cert: tls.cert, key: tls.key },
+    ...(config.inMemory ? {} : { dataDir: join(config.dataDir, 'objects') }),
+    crds: allCrds() as unknown as KubeObject[],
+    validators: dockerpodValidators(),
+  });
+  const kubeconfigPath = join(config.dataDir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfigYaml({ server: server.url, token, caData: tls.ca }), { mode: 0o600 });
+  return { server, kubeconfigPath };
+}
+
+/** The `standalone` command: runs until SIGTERM/SIGINT, then closes cleanly (a second signal exits at once). */
+export async function standaloneCommand(args: string[]): Promise<number> {
+  let config: StandaloneConfig;
+  try {
+    config = parseStandaloneArgs(args);
+  } catch (err) {
+    process.stderr.write(`dockerpod standalone: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { server, kubeconfigPath } = await startStandalone(config);
+  process.stdout.write(`dockerpod standalone: API server on ${server.url} (data: ${config.inMemory ? 'in memory' : config.dataDir})\n\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get dockerpods\n\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => {
+      process.once('SIGTERM', () => process.exit(1));
+      process.once('SIGINT', () => process.exit(1));
+      resolveStop();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await server.close();
+  return 0;
+}
