@@ -2,25 +2,23 @@
  * The `dockerpod` command as users run it: the compiled entry point named by package.json's
  * `bin`, in a child process. Builds the project first, so the test covers what ships.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { repoPath } from '../support/repo.js';
+import { buildOnce, dockerpodBin, repoPath } from '../support/repo.js';
 
-const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string };
 
 function dockerpod(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const bin = pkg.bin['dockerpod'];
-  if (!bin) throw new Error('package.json has no bin entry "dockerpod"');
-  const r = spawnSync(process.execPath, [repoPath(bin), ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, [dockerpodBin(), ...args], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('dockerpod CLI', function () {
   before(function () {
     this.timeout(120_000);
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: repoPath(), stdio: 'inherit' });
+    buildOnce();
   });
 
   it('`dockerpod version` prints the package version', function () {

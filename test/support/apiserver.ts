@@ -97,3 +97,27 @@ export function kubectlBackground(api: TestApiServer, args: string[]): { output:
     },
   };
 }
+
+/** A raw HTTPS request to the server (with its CA and token), for what client libraries will not send. */
+export async function rawRequest(api: TestApiServer, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: unknown; headers: Record<string, string | string[] | undefined> }> {
+  const { request } = await import('node:https');
+  const url = new URL(path, api.server.url);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, ca: testServingCert().ca, headers: { Authorization: `Bearer ${api.token}`, 'Content-Type': 'application/json', ...options.headers } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+      });
+    });
+    req.on('error', reject);
+    const { body } = options;
+    req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+  });
+}

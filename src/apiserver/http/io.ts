@@ -5,8 +5,8 @@ import { apiError, type ApiError } from '../errors.js';
 /** Largest request body accepted (the API server's limit is 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-/** The whole request body as text; 413 past the limit. */
-export async function readBody(req: IncomingMessage): Promise<string> {
+/** The whole request body (bytes: it may be protobuf); 413 past the limit. */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -14,7 +14,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY_BYTES) throw apiError.withCode(413, 'Request entity too large: limit is 3145728');
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Parses a JSON body (undefined when empty); 400 when it is not JSON. */

@@ -14,6 +14,7 @@ import type { ApiCore, ResourceRequest, VerbResult } from '../rest/core.js';
 import type { KubeObject, ResourceInfo } from '../resources/types.js';
 import { includeObjectOf, toTable, wantsTable } from '../table.js';
 import { parseJsonBody, readBody, sendJson } from './io.js';
+import { decodeProtobufObject, isProtobuf } from './protobuf.js';
 import type { ResourceRoute } from './route.js';
 
 /** What the handler needs from the server. */
@@ -73,9 +74,15 @@ function serveWatch(ctx: HandlerContext, req: ResourceRequest, http: { req: Inco
   http.req.on('close', stop);
 }
 
-function requestOf(info: ResourceInfo, route: ResourceRoute, url: URL, http: { req: IncomingMessage; text: string }): ResourceRequest {
+/** A PATCH body stays text (its type says how to read it); protobuf is decoded; anything else is JSON. */
+function decodeBody(req: IncomingMessage, raw: Buffer): unknown {
+  if (req.method === 'PATCH') return raw.toString('utf8');
+  return isProtobuf(req.headers['content-type']) ? decodeProtobufObject(raw) : parseJsonBody(raw.toString('utf8'));
+}
+
+function requestOf(info: ResourceInfo, route: ResourceRoute, url: URL, http: { req: IncomingMessage; raw: Buffer }): ResourceRequest {
   const method = http.req.method;
-  const req: ResourceRequest = { info, query: url.searchParams, body: method === 'PATCH' ? http.text : parseJsonBody(http.text) };
+  const req: ResourceRequest = { info, query: url.searchParams, body: decodeBody(http.req, http.raw) };
   if (route.namespace !== undefined) req.namespace = route.namespace;
   if (route.name !== undefined) req.name = route.name;
   if (route.subresource === 'status') req.subresource = 'status';
@@ -99,8 +106,8 @@ export async function handleResource(ctx: HandlerContext, route: ResourceRoute, 
   const info = resolve(ctx.core, route, url.pathname);
   const method = http.req.method ?? 'GET';
   const verb = chooseVerb(method, route, url, info);
-  const text = method === 'GET' ? '' : await readBody(http.req);
-  const req = requestOf(info, route, url, { req: http.req, text });
+  const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(http.req);
+  const req = requestOf(info, route, url, { req: http.req, raw });
   const table = wantsTable(http.req.headers.accept);
   if (verb === 'watch') return serveWatch(ctx, req, { ...http, table });
   const result = verb(ctx.core, req);

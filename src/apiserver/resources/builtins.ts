@@ -5,6 +5,7 @@
  */
 import { fieldError, type FieldError } from '../../api/field-errors.js';
 import { isConfigMapKey } from '../../api/names.js';
+import { normalizeNamespace } from '../rest/namespaces.js';
 import { MICRO_TIME, objectSchema, s, TIME } from './schema-helpers.js';
 import type { KubeObject, ResourceInfo } from './types.js';
 
@@ -47,6 +48,7 @@ const builtins: Builtin[] = [
     schema: objectSchema({ spec: s.obj({ finalizers: s.arr(s.str()) }), status: s.obj({ phase: s.str(), conditions: s.arr(s.any()) }) }),
     columns: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
     fieldLabels: ['status.phase'],
+    normalize: normalizeNamespace,
   },
   {
     group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], statusSubresource: false,

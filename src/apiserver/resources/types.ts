@@ -44,6 +44,9 @@ export interface ResourceInfo {
   crdName?: string;
 }
 
+/** Whether objects of the resource carry metadata.generation (custom resources and CRDs do; core kinds here do not). */
+export const usesGeneration = (r: Pick<ResourceInfo, 'crdName' | 'resource'>): boolean => r.crdName !== undefined || r.resource === 'customresourcedefinitions';
+
 /** `apiVersion` of a resource's objects. */
 export const apiVersionOf = (r: Pick<ResourceInfo, 'group' | 'version'>): string => (r.group ? `${r.group}/${r.version}` : r.version);
 

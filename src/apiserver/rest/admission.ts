@@ -59,8 +59,10 @@ export function defaultAndValidate(info: ResourceInfo, obj: KubeObject, old?: Ku
     ...validateObjectMeta(info, meta),
     ...(old ? validateObjectMetaUpdate(meta, old.metadata ?? {}) : []),
     ...validateBody(info, obj),
-    ...(info.validate?.(obj, old) ?? []),
   ];
+  // Semantic checks add what the schema could not say; a field the schema already faulted is not repeated.
+  const faulted = new Set(errors.map((e) => e.field));
+  errors.push(...(info.validate?.(obj, old) ?? []).filter((e) => !faulted.has(e.field)));
   if (errors.length > 0) throw apiError.invalid(info.group, info.kind, nameOf(obj) || metaString(obj, 'generateName'), errors);
 }
 

@@ -1,7 +1,7 @@
 /** POST: create an object (`kubectl create`, `apply` of a new object, client `create*` calls). */
 import { randomBytes } from 'node:crypto';
 import { apiError } from '../errors.js';
-import { nameOf, namespaceOf, type KubeObject } from '../resources/types.js';
+import { nameOf, namespaceOf, usesGeneration, type KubeObject } from '../resources/types.js';
 import { checkTypeMeta, defaultAndValidate, fieldValidationOf, handleUnknownFields } from './admission.js';
 import { metaOf, served, type ApiCore, type ResourceRequest, type VerbResult } from './core.js';
 import { assertNamespaceWritable } from './namespaces.js';
@@ -37,7 +37,8 @@ export function initializeForCreate(core: ApiCore, req: ResourceRequest, obj: Ku
   for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields']) delete meta[field];
   meta['uid'] = core.newUid();
   meta['creationTimestamp'] = core.timestamp();
-  meta['generation'] = 1;
+  if (usesGeneration(req.info)) meta['generation'] = 1;
+  else delete meta['generation'];
   if (req.info.statusSubresource && req.info.group !== '') delete obj['status'];
 }
 

@@ -5,7 +5,7 @@
  * propagation policies are accepted but add no finalizers, as there is no garbage collector.
  */
 import { apiError } from '../errors.js';
-import { metaString, nameOf, namespaceOf, type KubeObject } from '../resources/types.js';
+import { metaString, nameOf, namespaceOf, usesGeneration, type KubeObject } from '../resources/types.js';
 import { metaOf, resourceIdOf, served, type ApiCore, type ResourceRequest, type VerbResult } from './core.js';
 import { normalizeNamespace } from './namespaces.js';
 import { existing } from './update.js';
@@ -48,7 +48,7 @@ function markDeleting(core: ApiCore, req: ResourceRequest, obj: KubeObject): Kub
   if (meta['deletionTimestamp']) return obj;
   meta['deletionTimestamp'] = core.timestamp();
   meta['deletionGracePeriodSeconds'] = 0;
-  meta['generation'] = Number(meta['generation'] ?? 0) + 1;
+  if (usesGeneration(req.info)) meta['generation'] = Number(meta['generation'] ?? 0) + 1;
   if (req.info.resource === 'namespaces' && req.info.group === '') normalizeNamespace(obj);
   return core.put(req.info, obj);
 }

@@ -6,7 +6,7 @@
  */
 import { canonicalJson } from '../canonical.js';
 import { apiError } from '../errors.js';
-import { metaString, nameOf, type KubeObject, type ResourceInfo } from '../resources/types.js';
+import { metaString, nameOf, usesGeneration, type KubeObject, type ResourceInfo } from '../resources/types.js';
 import { checkTypeMeta, defaultAndValidate, fieldValidationOf, handleUnknownFields } from './admission.js';
 import { bodyObject } from './create.js';
 import { metaOf, served, specPart, type ApiCore, type ResourceRequest, type VerbResult } from './core.js';
@@ -72,7 +72,8 @@ export function applyUpdate(core: ApiCore, req: ResourceRequest, change: { incom
   const obj = mergeSubresource(req.info, incoming, old, req.subresource);
   carryOver(obj, old);
   defaultAndValidate(req.info, obj, old);
-  if (specPart(req.info, obj) !== specPart(req.info, old)) metaOf(obj)['generation'] = Number(metaOf(old)['generation'] ?? 0) + 1;
+  const specChanged = usesGeneration(req.info) && specPart(req.info, obj) !== specPart(req.info, old);
+  if (specChanged) metaOf(obj)['generation'] = Number(metaOf(old)['generation'] ?? 0) + 1;
   if (unchanged(obj, old) || req.query.get('dryRun') === 'All') return { code: 200, body: served(req.info, obj), warnings };
   return { code: 200, body: served(req.info, store(core, req, obj)), warnings };
 }
