@@ -4,6 +4,9 @@
  * after compaction and the relist that follows, optimistic concurrency (409), status merge
  * patches, Leases with MicroTime, Events and Secrets, selectors and paging, fault injection.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import {
   ApiException,
@@ -292,6 +295,43 @@ describe('embedded API server with @kubernetes/client-node', function () {
     await expectApiError(core.listNamespace(), 503);
     const namespaces = await core.listNamespace();
     expect(namespaces.items.map((n) => n.metadata?.name)).to.include('default');
+  });
+
+  it('delays every request by the injected latency, and counts requests by method and code', async function () {
+    const core = kc.makeApiClient(CoreV1Api);
+    api.server.resetStats();
+    api.server.faults.setLatency(150);
+    const started = Date.now();
+    await core.listNamespace();
+    expect(Date.now() - started).to.be.at.least(150);
+    api.server.faults.reset();
+    await create(pod('a'));
+    const stats = api.server.stats();
+    expect(stats.byMethod).to.deep.equal({ GET: 1, POST: 1 });
+    expect(stats.byCode).to.deep.equal({ '200': 1, '201': 1 });
+    expect(stats.writesByResource).to.deep.equal({ dockerpods: 1 });
+  });
+
+  it('restarted in process on the same data dir, keeps objects; watches from before the restart get 410', async function () {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dp-restart-'));
+    const first = await startTestApiServer({ dataDir });
+    const kc1 = new KubeConfig();
+    kc1.loadFromFile(first.kubeconfigPath);
+    const created = (await kc1.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, body: pod('kept') })) as Pod;
+    await first.close();
+    const second = await startTestApiServer({ dataDir });
+    try {
+      const kc2 = new KubeConfig();
+      kc2.loadFromFile(second.kubeconfigPath);
+      const got = (await kc2.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name: 'kept' })) as Pod;
+      expect(got.metadata?.uid).to.equal(created.metadata?.uid);
+      const w = await collectWatch(kc2, `/apis/${GROUP}/${VERSION}/namespaces/${NS}/${PLURAL}`, { resourceVersion: String(Number(created.metadata?.resourceVersion) - 1) });
+      await w.ended;
+      expect(w.events).to.deep.equal([{ type: 'ERROR', code: 410 }]);
+    } finally {
+      await second.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('deletes an object with a finalizer in two steps: deletionTimestamp first, removal when the finalizer goes', async function () {
