@@ -4,7 +4,7 @@
  * deletes the instances of a deleted CRD) and the namespace controller (empties a
  * Terminating namespace, then removes it).
  */
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../util/canonical.js';
 import { crdResources, crdSpecOf, crdStatus, acceptedNames } from './resources/crd.js';
 import { nameOf, namespaceOf, type KubeObject, type ResourceInfo } from './resources/types.js';
 import { metaOf, resourceIdOf, type ApiCore } from './rest/core.js';

@@ -1,5 +1,5 @@
 /** Pre-installation of CRDs at start (standalone mode installs the project's own). */
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../util/canonical.js';
 import { apiError } from './errors.js';
 import type { KubeObject } from './resources/types.js';
 import { create } from './rest/create.js';

@@ -4,15 +4,15 @@
  * point stays a dispatcher; unknown commands and flags exit 2 with usage, as CLIs conventionally do.
  */
 import { renderCrdStream } from '../api/v1alpha1/render.js';
-import { standaloneCommand, STANDALONE_FLAGS } from './standalone.js';
+import { operatorCommand, OPERATOR_HELP } from './operator.js';
+import { standaloneCommand, STANDALONE_HELP } from './standalone.js';
 import { VERSION } from '../version.js';
 
 const USAGE = `Usage: dockerpod <command> [flags]
 
 Commands:
-  standalone  Run the embedded Kubernetes API server (with the DockerPod and DockerHost CRDs)
-              for a single Docker host. Flags, each also read from an environment variable:
-${Object.entries(STANDALONE_FLAGS).map(([flag, f]) => `                --${flag.padEnd(10)} ${f.help} (env ${f.env}, default ${JSON.stringify(f.default)})`).join('\n')}
+${STANDALONE_HELP}
+${OPERATOR_HELP}
   crds        Print the CustomResourceDefinitions as YAML, e.g. dockerpod crds | kubectl apply -f -
   version     Print the version
   help        Print this help
@@ -22,6 +22,7 @@ type Command = (args: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   standalone: standaloneCommand,
+  operator: operatorCommand,
   crds: () => {
     process.stdout.write(renderCrdStream());
     return 0;

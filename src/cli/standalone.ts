@@ -8,21 +8,26 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
 import { allCrds } from '../api/v1alpha1/crds.js';
 import { kubeconfigYaml, startApiServer, type RunningApiServer } from '../apiserver/index.js';
 import type { KubeObject } from '../apiserver/resources/types.js';
 import { ensureServingCert } from '../apiserver/serving-cert.js';
 import { dockerpodValidators } from '../apiserver/dockerpod-validators.js';
+import { flagHelp, parseFlags, UsageError, type FlagTable, type FlagValues } from './flags.js';
+import { OPERATOR_FLAGS } from './operator-flags.js';
+import { loggerFrom, runOperator, shutdownSignal } from './run-operator.js';
 
-/** Flags of `dockerpod standalone`, each also read from an environment variable. */
-export const STANDALONE_FLAGS = {
-  'data-dir': { type: 'string', env: 'DOCKERPOD_DATA_DIR', default: '.dockerpod', help: 'where objects, the token and the kubeconfig are kept' },
-  listen: { type: 'string', env: 'DOCKERPOD_LISTEN', default: '127.0.0.1:6443', help: 'address:port to serve the API on' },
+/** Flags of `dockerpod standalone` (plus the operator's, but kubeconfig and namespace), each also read from an environment variable. */
+export const STANDALONE_FLAGS: FlagTable = {
+  'data-dir': { type: 'string', env: 'DOCKERPOD_DATA_DIR', default: '.dockerpod', help: 'where objects, the token, the TLS material and the kubeconfig are kept' },
+  listen: { type: 'string', env: 'DOCKERPOD_LISTEN', default: '127.0.0.1:6443', help: 'address:port to serve the API on (:0 picks a free port)' },
   'tls-cert': { type: 'string', env: 'DOCKERPOD_TLS_CERT', default: '', help: 'PEM certificate (and chain) to serve with instead of the self-signed one; required off loopback' },
   'tls-key': { type: 'string', env: 'DOCKERPOD_TLS_KEY', default: '', help: 'PEM key of --tls-cert' },
-  'in-memory': { type: 'boolean', env: 'DOCKERPOD_IN_MEMORY', default: false, help: 'keep objects in memory only (nothing persisted)' },
-} as const;
+  'in-memory': { type: 'bool', env: 'DOCKERPOD_IN_MEMORY', default: 'false', help: 'keep objects in memory only (nothing persisted)' },
+  operator: { type: 'bool', env: 'DOCKERPOD_OPERATOR', default: 'true', help: 'run the operator in this process against the local engine' },
+  ...Object.fromEntries(Object.entries(OPERATOR_FLAGS).filter(([name]) => name !== 'kubeconfig' && name !== 'namespace')),
+};
 
 /** Parsed standalone settings. */
 export interface StandaloneConfig {
@@ -32,10 +37,10 @@ export interface StandaloneConfig {
   tlsCert?: string;
   tlsKey?: string;
   inMemory: boolean;
+  /** Every flag, for the in-process operator. */
+  flags: FlagValues;
 }
 
-/** An error in the settings, printed without a stack. */
-export class UsageError extends Error {}
 
 function splitListen(listen: string): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
@@ -48,18 +53,17 @@ const isLoopback = (host: string): boolean => host === 'localhost' || host === '
 
 /** Reads flags (then environment variables, then defaults) and checks them. */
 export function parseStandaloneArgs(args: string[], env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
-  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, listen: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'in-memory': { type: 'boolean' } }, strict: true });
-  const pick = (name: keyof typeof STANDALONE_FLAGS): string => String(values[name] ?? env[STANDALONE_FLAGS[name].env] ?? STANDALONE_FLAGS[name].default);
-  const { host, port } = splitListen(pick('listen'));
-  const tlsCert = pick('tls-cert');
-  const tlsKey = pick('tls-key');
+  const flags = parseFlags(STANDALONE_FLAGS, args, env);
+  const { host, port } = splitListen(String(flags['listen']));
+  const tlsCert = String(flags['tls-cert']);
+  const tlsKey = String(flags['tls-key']);
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
   if (!isLoopback(host) && !tlsCert) {
     throw new UsageError(
       `refusing to serve on ${host}: off loopback the API needs a certificate for the address clients use (--tls-cert, --tls-key); the self-signed one made in the data dir covers loopback only`,
     );
   }
-  return { dataDir: resolve(pick('data-dir')), host, port, ...(tlsCert ? { tlsCert, tlsKey } : {}), inMemory: pick('in-memory') === 'true' };
+  return { dataDir: resolve(String(flags['data-dir'])), host, port, ...(tlsCert ? { tlsCert, tlsKey } : {}), inMemory: Boolean(flags['in-memory']), flags };
 }
 
 /** The token of a data dir, made on first start (0600). */
@@ -93,26 +97,30 @@ export async function startStandalone(config: StandaloneConfig): Promise<{ serve
   return { server, kubeconfigPath };
 }
 
-/** The `standalone` command: runs until SIGTERM/SIGINT, then closes cleanly (a second signal exits at once). */
+/** Help text of the command. */
+export const STANDALONE_HELP = `  standalone  Run the embedded Kubernetes API server (with the DockerPod and DockerHost CRDs) and the
+              operator for a single Docker host\n${flagHelp(STANDALONE_FLAGS, '                ')}`;
+
+/** The `standalone` command: runs until SIGTERM/SIGINT, then stops the operator and the server cleanly. */
 export async function standaloneCommand(args: string[]): Promise<number> {
   let config: StandaloneConfig;
   try {
     config = parseStandaloneArgs(args);
   } catch (err) {
-    process.stderr.write(`dockerpod standalone: ${(err as Error).message}\n`);
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`dockerpod standalone: ${err.message}\n`);
     return 2;
   }
   const { server, kubeconfigPath } = await startStandalone(config);
   process.stdout.write(`dockerpod standalone: API server on ${server.url} (data: ${config.inMemory ? 'in memory' : config.dataDir})\n\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get dockerpods\n\n`);
-  await new Promise<void>((resolveStop) => {
-    const stop = (): void => {
-      process.once('SIGTERM', () => process.exit(1));
-      process.once('SIGINT', () => process.exit(1));
-      resolveStop();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  const signal = shutdownSignal();
+  if (config.flags['operator']) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    await runOperator(kc, config.flags, loggerFrom(config.flags), signal);
+  } else {
+    await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+  }
   await server.close();
   return 0;
 }

@@ -25,6 +25,8 @@ export interface DockerScope {
   readonly labels: Record<string, string>;
   /** Client for engine A or B (ready, with test images). */
   engine(name: EngineName): Docker;
+  /** Runs `fn` before the scope removes its objects (e.g. stop an operator that would recreate them). */
+  beforeCleanup(fn: () => Promise<void> | void): void;
 }
 
 /** Removes every container, volume and network carrying `label=value` on one engine. */
@@ -51,6 +53,7 @@ export async function removeLabelled(docker: Docker, label: string, value: strin
 export function useDockerScope(names: EngineName[] = ['a', 'b']): DockerScope {
   const id = randomBytes(4).toString('hex');
   const clients = new Map<EngineName, Docker>();
+  const firsts: Array<() => Promise<void> | void> = [];
   before(async function () {
     this.timeout(30_000);
     for (const name of names) {
@@ -62,6 +65,7 @@ export function useDockerScope(names: EngineName[] = ['a', 'b']): DockerScope {
   });
   after(async function () {
     this.timeout(60_000);
+    for (const fn of firsts.splice(0)) await fn();
     for (const docker of clients.values()) await removeLabelled(docker, SCOPE_LABEL, id);
   });
   return {
@@ -71,6 +75,9 @@ export function useDockerScope(names: EngineName[] = ['a', 'b']): DockerScope {
       const docker = clients.get(name);
       if (!docker) throw new Error(`engine ${name} is not part of this scope (asked for ${names.join(', ')})`);
       return docker;
+    },
+    beforeCleanup(fn) {
+      firsts.push(fn);
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import Docker from 'dockerode';
+import type { EngineConnectOptions } from '../../src/runtime/docker/dockerode-engine.js';
 
 /** Names of the two engines. */
 export type EngineName = 'a' | 'b';
@@ -56,6 +57,20 @@ export function engineClient(name: EngineName): Docker {
     cert: readFileSync(required(env, 'DOCKERPOD_ENGINE_B_CERT')),
     key: readFileSync(required(env, 'DOCKERPOD_ENGINE_B_KEY')),
   });
+}
+
+/** Options of connectEngine() for engine A (unix socket) or B (TCP with mutual TLS). */
+export function engineConnectOptions(name: EngineName): EngineConnectOptions {
+  const env = readEnv();
+  if (name === 'a') return { endpoint: required(env, 'DOCKERPOD_ENGINE_A_HOST') };
+  return {
+    endpoint: required(env, 'DOCKERPOD_ENGINE_B_HOST'),
+    tls: {
+      ca: readFileSync(required(env, 'DOCKERPOD_ENGINE_B_CA')),
+      cert: readFileSync(required(env, 'DOCKERPOD_ENGINE_B_CERT')),
+      key: readFileSync(required(env, 'DOCKERPOD_ENGINE_B_KEY')),
+    },
+  };
 }
 
 /** Fails with a clear message unless the engine answers and has the test images. */

@@ -7,7 +7,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import type { ResourceRegistry } from '../resources/registry.js';
 import type { KubeObject, ResourceInfo } from '../resources/types.js';
 import { apiVersionOf } from '../resources/types.js';
-import { canonicalJson } from '../canonical.js';
+import { canonicalJson } from '../../util/canonical.js';
 
 /** A request for one resource, parsed from the URL and body. */
 export interface ResourceRequest {

@@ -4,7 +4,7 @@
  * generation bumped only on spec changes, no write at all when nothing changed, and removal
  * when the last finalizer of a deleting object goes.
  */
-import { canonicalJson } from '../canonical.js';
+import { canonicalJson } from '../../util/canonical.js';
 import { apiError } from '../errors.js';
 import { metaString, nameOf, usesGeneration, type KubeObject, type ResourceInfo } from '../resources/types.js';
 import { checkTypeMeta, defaultAndValidate, fieldValidationOf, handleUnknownFields } from './admission.js';

@@ -1,0 +1,72 @@
+/**
+ * Command-line flags with environment-variable fallbacks: `--flag value` wins, then the flag's
+ * variable, then its default. One table per command is also its help text and the README's
+ * configuration reference.
+ */
+import { parseArgs } from 'node:util';
+
+/** Kinds of flag values. */
+export type FlagType = 'string' | 'int' | 'bool' | 'duration';
+
+/** One flag. */
+export interface FlagSpec {
+  type: FlagType;
+  env: string;
+  default: string;
+  help: string;
+}
+
+/** A table of flags by name. */
+export type FlagTable = Record<string, FlagSpec>;
+
+/** An invalid flag value or unknown flag, printed without a stack. */
+export class UsageError extends Error {}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses a Go-style duration ("500ms", "30s", "5m", "1h30m") into milliseconds. */
+export function parseDuration(text: string): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new UsageError(`invalid duration "${text}" (e.g. 30s, 5m, 1h30m)`);
+  return parts.reduce((ms, p) => ms + Number(p[1]) * (UNITS[p[2] ?? 's'] ?? 1000), 0);
+}
+
+function convert(name: string, spec: FlagSpec, raw: string): string | number | boolean {
+  if (spec.type === 'string') return raw;
+  if (spec.type === 'duration') return parseDuration(raw);
+  if (spec.type === 'bool') {
+    if (!['true', 'false', '1', '0'].includes(raw)) throw new UsageError(`--${name}: expected true or false, got "${raw}"`);
+    return raw === 'true' || raw === '1';
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name}: expected an integer, got "${raw}"`);
+  return n;
+}
+
+/** Values by flag name: strings, numbers (int, duration in ms) and booleans. */
+export type FlagValues = Record<string, string | number | boolean>;
+
+/** Parses `args` against `table`, with environment fallbacks. */
+export function parseFlags(table: FlagTable, args: string[], env: NodeJS.ProcessEnv = process.env): FlagValues {
+  const options = Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, { type: spec.type === 'bool' ? ('boolean' as const) : ('string' as const) }]));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
+  return Object.fromEntries(
+    Object.entries(table).map(([name, spec]) => {
+      const given = values[name];
+      const raw = given === undefined ? (env[spec.env] ?? spec.default) : String(given);
+      return [name, convert(name, spec, raw)];
+    }),
+  );
+}
+
+/** Help lines for a table. */
+export function flagHelp(table: FlagTable, indent = '    '): string {
+  return Object.entries(table)
+    .map(([name, f]) => `${indent}--${name.padEnd(26)} ${f.help} (env ${f.env}, default ${JSON.stringify(f.default)})`)
+    .join('\n');
+}

@@ -1,0 +1,168 @@
+/**
+ * Executes a pass's PodActions on the engine, in the kubelet's order: collect garbage, stop what
+ * must go, recreate the sandbox when needed, then create every container to start and start them
+ * concurrently (the sandbox first: members join its namespaces). Reports what it changed, the
+ * waiting reasons it learned (image and create errors) and the events to record.
+ */
+import type { Container } from '../api/v1alpha1/container.js';
+import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
+import type { PodActions, StartRequest } from '../planner/actions.js';
+import { desiredMember, desiredSandbox, identityOf } from '../planner/desired.js';
+import type { DownwardValues } from '../planner/env.js';
+import type { Instance } from '../planner/observe.js';
+import type { WaitingOverride } from '../status/container-status.js';
+import { createOrAdopt } from './create-container.js';
+import type { HostBinding } from './hosts.js';
+import type { ImageEvent, ImageManager } from './images.js';
+
+/** An event for the pod. */
+export interface PodEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** What a pass did. */
+export interface ActuationResult {
+  changed: boolean;
+  waiting: Map<string, WaitingOverride>;
+  events: PodEvent[];
+  /** Something failed that a later pass should retry (with the queue's back-off). */
+  retry?: Error;
+}
+
+/** Stop timeout: the grace period, but never under 2 s (kubelet's minimum). */
+export const stopTimeoutSeconds = (pod: DockerPod): number => Math.max(2, pod.spec.terminationGracePeriodSeconds ?? 30);
+
+class Pass {
+  readonly result: ActuationResult = { changed: false, waiting: new Map(), events: [] };
+
+  constructor(
+    readonly pod: DockerPod,
+    readonly host: HostBinding,
+    readonly images: ImageManager,
+  ) {}
+
+  event(type: PodEvent['type'], reason: string, message: string): void {
+    this.result.events.push({ type, reason, message });
+  }
+
+  fail(err: unknown): void {
+    this.result.retry ??= err instanceof Error ? err : new Error(String(err));
+  }
+
+  async stop(inst: Instance, timeoutSeconds: number): Promise<void> {
+    if (!inst.details.running) return;
+    this.result.changed = true;
+    await this.host.engine.stopContainer(inst.id, timeoutSeconds);
+  }
+
+  async remove(inst: Instance): Promise<void> {
+    this.result.changed = true;
+    await this.host.engine.removeContainer(inst.id, { force: true, removeVolumes: true });
+  }
+}
+
+async function collect(p: Pass, actions: PodActions, all: Instance[]): Promise<void> {
+  await Promise.all(actions.remove.map((i) => p.remove(i)));
+  await Promise.all(
+    actions.kill.map(async ({ instance, reason }) => {
+      if (instance.details.running) p.event('Normal', 'Killing', `Stopping container ${instance.container}: ${reason}`);
+      await p.stop(instance, stopTimeoutSeconds(p.pod));
+    }),
+  );
+  if (actions.killPod) {
+    p.event('Normal', 'SandboxChanged', actions.killPod.reason);
+    const members = all.filter((i) => i.role !== 'sandbox');
+    await Promise.all(members.map((i) => p.stop(i, stopTimeoutSeconds(p.pod))));
+    await Promise.all(all.filter((i) => i.role === 'sandbox').map((i) => p.remove(i)));
+  }
+  if (actions.stopSandbox) await p.stop(actions.stopSandbox, 10);
+}
+
+async function sandboxOf(p: Pass, actions: PodActions, current: Instance | undefined): Promise<{ id: string; attempt: number; ip: string } | undefined> {
+  if (actions.startSandbox) {
+    p.result.changed = true;
+    await p.host.engine.startContainer(actions.startSandbox.id);
+  }
+  if (!actions.createSandbox) return current && { id: current.id, attempt: current.sandboxAttempt, ip: current.details.ipAddress };
+  const image = await p.images.ensure(p.host.engine, p.pod, { image: p.pod.spec.sandbox?.image ?? p.host.ctx.pauseImage, imagePullPolicy: 'IfNotPresent' }, () => undefined);
+  if (!image.ok) {
+    p.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${image.message}`);
+    p.fail(new Error(image.message));
+    return undefined;
+  }
+  const desired = desiredSandbox(p.pod, p.host.ctx, actions.createSandbox.attempt);
+  p.result.changed = true;
+  const id = await createOrAdopt(p.host.engine, desired);
+  await p.host.engine.startContainer(id);
+  const details = await p.host.engine.inspectContainer(id);
+  return { id, attempt: actions.createSandbox.attempt, ip: details?.ipAddress ?? '' };
+}
+
+function downward(p: Pass, podIP: string): DownwardValues {
+  const id = identityOf(p.pod);
+  return { ...id, labels: p.pod.metadata.labels ?? {}, annotations: p.pod.metadata.annotations ?? {}, hostName: p.host.hostName, hostIP: p.host.hostIP, podIP };
+}
+
+const imageEventFor = (p: Pass) => (e: ImageEvent): void => p.event(e.type, e.reason, e.message);
+
+/** Creates one container to start; undefined when it must wait (image, create error). */
+async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt: number; ip: string }): Promise<string | undefined> {
+  const c: Container = req.container;
+  const image = await p.images.ensure(p.host.engine, p.pod, c, imageEventFor(p));
+  if (!image.ok) {
+    p.result.waiting.set(c.name, { reason: image.reason, message: image.message });
+    if (image.reason === 'ErrImagePull') p.event('Warning', 'Failed', 'Error: ErrImagePull');
+    return undefined;
+  }
+  const desired = desiredMember(p.pod, c, p.host.ctx, { sandboxId: sandbox.id, sandboxAttempt: sandbox.attempt, attempt: req.attempt, backoff: req.backoff, downward: downward(p, sandbox.ip) });
+  try {
+    p.result.changed = true;
+    const id = await createOrAdopt(p.host.engine, desired);
+    p.event('Normal', 'Created', `Created container: ${c.name}`);
+    return id;
+  } catch (err) {
+    p.result.waiting.set(c.name, { reason: 'CreateContainerError', message: (err as Error).message });
+    p.event('Warning', 'Failed', `Error: ${(err as Error).message}`);
+    p.fail(err);
+    return undefined;
+  }
+}
+
+async function start(p: Pass, id: string, name: string): Promise<void> {
+  try {
+    p.result.changed = true;
+    await p.host.engine.startContainer(id);
+    p.event('Normal', 'Started', `Started container ${name}`);
+  } catch (err) {
+    // The engine leaves the container `created` with its error: the next observation reports ContainerCannotRun.
+    p.event('Warning', 'Failed', `Error: failed to start container "${name}": ${(err as Error).message}`);
+  }
+}
+
+/** One pass's work: the pod on its host, what to do, and every instance the pass saw. */
+export interface Actuation {
+  pod: DockerPod;
+  host: HostBinding;
+  actions: PodActions;
+  observed: Instance[];
+}
+
+/** Executes the actions of a pass. */
+export async function actuate(work: Actuation, images: ImageManager): Promise<ActuationResult> {
+  const { pod, host, actions, observed } = work;
+  const p = new Pass(pod, host, images);
+  try {
+    await collect(p, actions, observed);
+    const current = actions.killPod ? undefined : observed.find((i) => i.role === 'sandbox' && !actions.remove.includes(i));
+    const sandbox = await sandboxOf(p, actions, current);
+    if (!sandbox) return p.result;
+    const created = await Promise.all(actions.start.map(async (req) => ({ id: await create(p, req, sandbox), name: req.container.name })));
+    const toStart = [...created.filter((c): c is { id: string; name: string } => c.id !== undefined), ...actions.startExisting.map((i) => ({ id: i.id, name: i.container }))];
+    await Promise.all(toStart.map((c) => start(p, c.id, c.name)));
+  } catch (err) {
+    p.fail(err);
+  }
+  return p.result;
+}

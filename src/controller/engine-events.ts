@@ -1,0 +1,71 @@
+/**
+ * The Docker events stream of one engine, turned into reconcile requests: a container of a pod
+ * starting, dying, being OOM-killed or destroyed enqueues that pod at once. The stream
+ * reconnects after drops and engine restarts with `since` set to the last event seen (replayed
+ * duplicates are dropped), with a back-off between attempts.
+ */
+import type { Logger } from '../observability/logger.js';
+import { LABEL } from '../planner/labels.js';
+import type { DockerEvent, EventStream } from '../runtime/docker/types.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { HostBinding } from './hosts.js';
+
+const INTERESTING = new Set(['start', 'die', 'oom', 'destroy', 'kill', 'stop', 'create']);
+
+/** Keeps one events subscription open per host and maps events to pod keys. */
+export class EngineEventSource {
+  private stream: EventStream | undefined;
+  private retry: TimerHandle | undefined;
+  private stopped = true;
+  private lastNano = 0n;
+  private readonly seenAtLast = new Set<string>();
+  private delayMs = 0;
+
+  constructor(
+    private readonly host: HostBinding,
+    private readonly onPod: (key: string) => void,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Opens the stream (from now: the resync covers what happened before). */
+  start(): void {
+    this.stopped = false;
+    this.lastNano = BigInt(this.clock.now()) * 1_000_000n;
+    this.open();
+  }
+
+  /** Closes the stream for good. */
+  stop(): void {
+    this.stopped = true;
+    this.retry?.cancel();
+    this.stream?.close();
+  }
+
+  private open(): void {
+    const since = Number(this.lastNano / 1_000_000n) / 1000;
+    this.stream = this.host.engine.events(
+      { since, labels: { [LABEL.managedBy]: this.host.ctx.instance } },
+      { onEvent: (e) => this.handle(e), onEnd: (err) => this.ended(err) },
+    );
+  }
+
+  private handle(e: DockerEvent): void {
+    const id = `${e.id}/${e.action}/${e.timeNano}`;
+    if (e.timeNano < this.lastNano || this.seenAtLast.has(id)) return;
+    if (e.timeNano > this.lastNano) this.seenAtLast.clear();
+    this.lastNano = e.timeNano;
+    this.seenAtLast.add(id);
+    this.delayMs = 0;
+    const namespace = e.labels[LABEL.namespace];
+    const name = e.labels[LABEL.name];
+    if (namespace && name && INTERESTING.has(e.action.split(':')[0] ?? '')) this.onPod(`${namespace}/${name}`);
+  }
+
+  private ended(err?: Error): void {
+    if (this.stopped) return;
+    this.delayMs = Math.min(30_000, this.delayMs === 0 ? 250 : this.delayMs * 2);
+    this.logger.warn('docker events stream ended; reconnecting', { host: this.host.hostName, error: err?.message, retryInMs: this.delayMs });
+    this.retry = this.clock.setTimeout(() => this.open(), this.delayMs);
+  }
+}

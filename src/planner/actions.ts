@@ -1,0 +1,180 @@
+/**
+ * What to do to bring a pod's containers to its spec (pure, like the kubelet's computePodActions):
+ * recreate the whole pod when the sandbox is missing, dead, without an IP or of an older spec;
+ * otherwise start missing containers, restart exited ones per restart policy and back-off,
+ * recreate a member whose spec changed, and collect what is no longer needed.
+ */
+import type { Container } from '../api/v1alpha1/container.js';
+import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
+import type { WaitingOverride } from '../status/container-status.js';
+import { goDuration, restartTiming } from './backoff.js';
+import type { PlanContext } from './context.js';
+import { memberHash, sandboxHash } from './desired.js';
+import { hasTerminated, isZeroTime, type Instance, type PodObservation } from './observe.js';
+
+/** A container instance to create and start. */
+export interface StartRequest {
+  container: Container;
+  attempt: number;
+  backoff: number;
+  /** Why: first start, restart after an exit, or a changed spec. */
+  reason: 'new' | 'restart' | 'changed';
+}
+
+/** The actions of one pass, executed in this order by the actuator. */
+export interface PodActions {
+  /** Stop every container of the pod (the sandbox is gone, dead or outdated), keeping the newest instance of each for its status. */
+  killPod?: { reason: string };
+  /** Create (and start) a sandbox of this attempt. */
+  createSandbox?: { attempt: number };
+  /** Start a sandbox that was created but never started (a pass interrupted between the two). */
+  startSandbox?: Instance;
+  /** Stop the sandbox of a pod that is over (or past its deadline). */
+  stopSandbox?: Instance;
+  /** Stop (then remove) these instances. */
+  kill: Array<{ instance: Instance; reason: string }>;
+  /** Remove these instances (already stopped, or of no use). */
+  remove: Instance[];
+  /** Start these existing, never-started instances (adopted). */
+  startExisting: Instance[];
+  start: StartRequest[];
+  /** Containers waiting out a back-off, with the kubelet's reason and message. */
+  waiting: Map<string, WaitingOverride>;
+  /** When to look again (the earliest back-off end), if anything waits. */
+  requeueAfterMs?: number;
+}
+
+/** Inputs of planning. */
+export interface PlanInput {
+  pod: DockerPod;
+  obs: PodObservation;
+  ctx: PlanContext;
+  now: number;
+  /** The pod is over (terminal phase, or past activeDeadlineSeconds): nothing is started again. */
+  finished: boolean;
+}
+
+const emptyActions = (): PodActions => ({ kill: [], remove: [], startExisting: [], start: [], waiting: new Map() });
+
+/** Whether the restart policy restarts a container that exited with `exitCode`. */
+export function shouldRestart(policy: string, exitCode: number): boolean {
+  return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+}
+
+const neverStarted = (i: Instance): boolean => !i.details.running && i.details.state === 'created' && i.details.error === '' && isZeroTime(i.details.startedAt);
+
+function sandboxProblem(pod: DockerPod, input: PlanInput, sandbox: Instance | undefined): string | undefined {
+  if (!sandbox) return undefined;
+  if (sandbox.specHash !== sandboxHash(pod, input.ctx)) return 'Pod sandbox changed, it will be killed and re-created.';
+  if (!sandbox.details.running && !neverStarted(sandbox)) return 'Pod sandbox is not running, the pod will be killed and re-created.';
+  const needsIp = !pod.spec.hostNetwork && input.ctx.podNetwork !== 'none';
+  if (sandbox.details.running && needsIp && sandbox.details.ipAddress === '') return 'Pod sandbox has no IP address, the pod will be killed and re-created.';
+  return undefined;
+}
+
+/** Older instances beyond the newest two of each container (the current one and its last state) are garbage. */
+function garbage(pod: DockerPod, obs: PodObservation): Instance[] {
+  const specNames = new Set(pod.spec.containers.map((c) => c.name));
+  const extra = [...obs.containers.entries()].flatMap(([name, list]) => (specNames.has(name) ? list.slice(2) : []));
+  return [...obs.sandboxes.slice(1), ...extra, ...obs.unknown];
+}
+
+/** Instances of containers no longer in the spec: stopped and removed. */
+function removedFromSpec(pod: DockerPod, obs: PodObservation): Array<{ instance: Instance; reason: string }> {
+  const specNames = new Set(pod.spec.containers.map((c) => c.name));
+  return [...obs.containers.entries()].filter(([name]) => !specNames.has(name)).flatMap(([name, list]) => list.map((instance) => ({ instance, reason: `container ${name} is no longer in the spec` })));
+}
+
+interface ContainerDecision {
+  start?: StartRequest;
+  startExisting?: Instance;
+  kill?: { instance: Instance; reason: string };
+  waiting?: WaitingOverride & { readyAt: number };
+}
+
+function restartAfter(input: PlanInput, c: Container, last: Instance): ContainerDecision {
+  if (!shouldRestart(input.pod.spec.restartPolicy ?? 'Always', last.details.exitCode)) return {};
+  const timing = restartTiming(last, input.ctx.restartBackoff);
+  const start: StartRequest = { container: c, attempt: last.attempt + 1, backoff: timing.nextBackoff, reason: 'restart' };
+  if (input.now >= timing.readyAt) return { start };
+  const { namespace, name, uid } = input.pod.metadata;
+  const message = `back-off ${goDuration(timing.delayMs)} restarting failed container=${c.name} pod=${name ?? ''}_${namespace ?? ''}(${uid ?? ''})`;
+  return { waiting: { reason: 'CrashLoopBackOff', message, readyAt: timing.readyAt } };
+}
+
+/** A container with no instance in the live sandbox: a first start, or a restart of its last run elsewhere. */
+function decideMissing(input: PlanInput, c: Container, newest: Instance | undefined): ContainerDecision {
+  // A container of an earlier sandbox that ended counts as this container's last run.
+  if (newest && hasTerminated(newest)) return restartAfter(input, c, newest);
+  if (newest && input.pod.spec.restartPolicy === 'Never') return {};
+  return { start: { container: c, attempt: newest ? newest.attempt + 1 : 0, backoff: 0, reason: 'new' } };
+}
+
+function decideRunning(c: Container, current: Instance): ContainerDecision {
+  if (current.specHash === memberHash(c)) return {};
+  return {
+    kill: { instance: current, reason: `Container ${c.name} definition changed, will be restarted` },
+    start: { container: c, attempt: current.attempt + 1, backoff: 0, reason: 'changed' },
+  };
+}
+
+/** What one spec container needs, given the live sandbox's attempt. */
+function decide(input: PlanInput, c: Container, sandboxAttempt: number): ContainerDecision {
+  const newest = (input.obs.containers.get(c.name) ?? [])[0];
+  if (!newest || newest.sandboxAttempt !== sandboxAttempt) return decideMissing(input, c, newest);
+  if (newest.details.running) return decideRunning(c, newest);
+  if (neverStarted(newest)) return { startExisting: newest };
+  return restartAfter(input, c, newest);
+}
+
+function planContainers(input: PlanInput, sandboxAttempt: number, actions: PodActions): void {
+  for (const c of input.pod.spec.containers) {
+    const d = decide(input, c, sandboxAttempt);
+    if (d.kill) actions.kill.push(d.kill);
+    if (d.start) actions.start.push(d.start);
+    if (d.startExisting) actions.startExisting.push(d.startExisting);
+    if (d.waiting) {
+      actions.waiting.set(c.name, { reason: d.waiting.reason, message: d.waiting.message });
+      const after = Math.max(1, d.waiting.readyAt - input.now);
+      actions.requeueAfterMs = Math.min(actions.requeueAfterMs ?? after, after);
+    }
+  }
+}
+
+/** Whether a pod whose sandbox must be (re)created should get one at all (the kubelet's rule for Never). */
+function recreateAllowed(input: PlanInput): boolean {
+  if (input.pod.spec.restartPolicy !== 'Never') return true;
+  return [...input.obs.containers.values()].every((list) => list.length === 0);
+}
+
+/** A finished pod: stop whatever still runs, start nothing. */
+function finish(obs: PodObservation, actions: PodActions): PodActions {
+  const sandbox = obs.sandboxes[0];
+  if (sandbox?.details.running) actions.stopSandbox = sandbox;
+  // Containers no longer in the spec are already in `kill`: each instance is stopped once.
+  const running = [...obs.containers.values()].flat().filter((i) => i.details.running && !actions.kill.some((k) => k.instance.id === i.id));
+  actions.kill.push(...running.map((instance) => ({ instance, reason: 'the pod is finished' })));
+  return actions;
+}
+
+/** The actions that bring the pod toward its spec. */
+export function computePodActions(input: PlanInput): PodActions {
+  const { pod, obs } = input;
+  const actions = emptyActions();
+  actions.remove.push(...garbage(pod, obs));
+  actions.kill.push(...removedFromSpec(pod, obs));
+  if (input.finished) return finish(obs, actions);
+  const sandbox = obs.sandboxes[0];
+  const problem = sandboxProblem(pod, input, sandbox);
+  if (sandbox && !problem) {
+    if (neverStarted(sandbox)) actions.startSandbox = sandbox;
+    planContainers(input, sandbox.sandboxAttempt, actions);
+    return actions;
+  }
+  if (problem) actions.killPod = { reason: problem };
+  if (!recreateAllowed(input)) return actions;
+  const attempt = sandbox ? sandbox.sandboxAttempt + 1 : 0;
+  actions.createSandbox = { attempt };
+  planContainers(input, attempt, actions);
+  return actions;
+}

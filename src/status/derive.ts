@@ -1,0 +1,86 @@
+/**
+ * The whole DockerPod status, derived (purely) from the spec, the observed containers and what the
+ * reconciler knows beyond them (waiting reasons, an invalid spec, the bound host). Deterministic:
+ * the same inputs give the same status, so an unchanged pod never causes a status write.
+ */
+import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
+import type { DockerPodStatus } from '../api/v1alpha1/pod-status.js';
+import type { PodObservation } from '../planner/observe.js';
+import { containersReady, ready, stampConditions, type ConditionValue } from './conditions.js';
+import { containerStatus, type WaitingOverride } from './container-status.js';
+import { podPhase, type Phase } from './phase.js';
+import { readySummary, restartSum, statusSummary } from './summary.js';
+import { defined } from '../util/objects.js';
+
+/** Inputs of the status. */
+export interface StatusInput {
+  pod: DockerPod;
+  observation: PodObservation;
+  /** RFC 3339 to the second. */
+  now: string;
+  host: { name: string; ip: string };
+  /** Waiting reasons per container name. */
+  waiting?: ReadonlyMap<string, WaitingOverride>;
+  /** Set when the spec cannot run: reason InvalidSpec (or a policy reason) and the message naming the field. */
+  invalid?: { reason: string; message: string };
+  /** Set when activeDeadlineSeconds passed: the pod is Failed with reason DeadlineExceeded. */
+  deadlineExceeded?: boolean;
+}
+
+function liveSandbox(obs: PodObservation): { attempt: number; ip: string; id: string; running: boolean } | undefined {
+  const s = obs.sandboxes[0];
+  return s ? { attempt: s.sandboxAttempt, ip: s.details.ipAddress, id: s.id, running: s.details.running } : undefined;
+}
+
+function conditionValues(input: StatusInput, phase: Phase, statuses: DockerPodStatus['containerStatuses']): ConditionValue[] {
+  const sandbox = liveSandbox(input.observation);
+  const sandboxReady: ConditionValue = { type: 'PodReadyToStartContainers', status: sandbox?.running ? 'True' : 'False' };
+  const initialized: ConditionValue = { type: 'Initialized', status: 'True' };
+  let containers = containersReady(statuses ?? [], phase);
+  if (input.invalid) containers = { type: 'ContainersReady', status: 'False', reason: input.invalid.reason, message: input.invalid.message };
+  return [sandboxReady, initialized, ready(containers), containers, { type: 'PodScheduled', status: 'True' }];
+}
+
+function phaseOf(input: StatusInput, statuses: NonNullable<DockerPodStatus['containerStatuses']>): Phase {
+  const previous = input.pod.status?.phase;
+  if (input.deadlineExceeded) return 'Failed';
+  if (input.invalid) return previous ?? 'Pending';
+  return podPhase(statuses, input.pod.spec.restartPolicy ?? 'Always', previous);
+}
+
+function reasonOf(input: StatusInput): { reason?: string; message?: string } {
+  if (input.deadlineExceeded) return { reason: 'DeadlineExceeded', message: `Pod was active on the node longer than the specified deadline` };
+  if (input.invalid) return { reason: input.invalid.reason, message: input.invalid.message };
+  return {};
+}
+
+/** The status the pod should have now. */
+export function deriveStatus(input: StatusInput): DockerPodStatus {
+  const { pod, observation: obs } = input;
+  const sandbox = liveSandbox(obs);
+  const statuses = pod.spec.containers.map((spec) => {
+    const override = input.waiting?.get(spec.name);
+    return containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt: sandbox?.attempt, override, restartPolicy: pod.spec.restartPolicy }));
+  });
+  const phase = phaseOf(input, statuses);
+  const generation = pod.metadata.generation ?? 0;
+  const conditions = stampConditions(conditionValues(input, phase, statuses), pod.status?.conditions, input.now, generation);
+  const readyTrue = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+  const { reason, message } = reasonOf(input);
+  return defined({
+    phase,
+    conditions,
+    hostName: input.host.name,
+    hostIP: input.host.ip,
+    podIP: sandbox?.ip || undefined,
+    sandboxID: sandbox?.id,
+    startTime: pod.status?.startTime ?? input.now,
+    observedGeneration: generation,
+    reason,
+    message,
+    summary: statusSummary(defined({ phase, reason, statuses, deleting: Boolean(pod.metadata.deletionTimestamp), readyCondition: readyTrue })),
+    readyContainers: readySummary(statuses),
+    restartCount: restartSum(statuses),
+    containerStatuses: statuses,
+  });
+}
