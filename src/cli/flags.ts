@@ -46,18 +46,44 @@ function convert(name: string, spec: FlagSpec, raw: string): string | number | b
 /** Values by flag name: strings, numbers (int, duration in ms) and booleans. */
 export type FlagValues = Record<string, string | number | boolean>;
 
+const BOOL_WORDS = ['true', 'false', '1', '0'];
+
+/** The explicit value of a bool flag at `args[i]` (`--flag=false`, `--flag false`) and how many args it took. */
+function boolValueAt(table: FlagTable, args: string[], i: number): { name: string; value: string; taken: number } | undefined {
+  const [flag = '', inline] = (args[i] ?? '').split(/=(.*)/s, 2);
+  const name = flag.slice(2);
+  if (!flag.startsWith('--') || table[name]?.type !== 'bool') return undefined;
+  if (inline !== undefined) return { name, value: inline, taken: 1 };
+  const next = args[i + 1];
+  return next !== undefined && BOOL_WORDS.includes(next) ? { name, value: next, taken: 2 } : undefined;
+}
+
+/** Takes the explicit values of bool flags out of `args`: parseArgs accepts bare booleans only, so `--oom-score-adj false` would be refused. */
+function splitBoolValues(table: FlagTable, args: string[]): { rest: string[]; explicit: Record<string, string> } {
+  const rest: string[] = [];
+  const explicit: Record<string, string> = {};
+  for (let i = 0; i < args.length; ) {
+    const found = boolValueAt(table, args, i);
+    if (found) explicit[found.name] = found.value;
+    else rest.push(args[i] ?? '');
+    i += found?.taken ?? 1;
+  }
+  return { rest, explicit };
+}
+
 /** Parses `args` against `table`, with environment fallbacks. */
 export function parseFlags(table: FlagTable, args: string[], env: NodeJS.ProcessEnv = process.env): FlagValues {
   const options = Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, { type: spec.type === 'bool' ? ('boolean' as const) : ('string' as const) }]));
+  const { rest, explicit } = splitBoolValues(table, args);
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UsageError((err as Error).message, { cause: err });
   }
   return Object.fromEntries(
     Object.entries(table).map(([name, spec]) => {
-      const given = values[name];
+      const given = explicit[name] ?? values[name];
       const raw = given === undefined ? (env[spec.env] ?? spec.default) : String(given);
       return [name, convert(name, spec, raw)];
     }),

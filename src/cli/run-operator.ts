@@ -95,7 +95,8 @@ async function connectHost(flags: FlagValues, logger: Logger, signal: AbortSigna
 /** Runs the operator until `signal` aborts; resolves after a graceful stop. */
 export async function runOperator(kubeConfig: KubeConfig, flags: FlagValues, logger: Logger, signal: AbortSignal): Promise<void> {
   const hosts = await connectHost(flags, logger, signal);
-  const namespace = String(flags['namespace']);
+  // Standalone mode has no --namespace flag: undefined there means every namespace, not "undefined".
+  const namespace = String(flags['namespace'] ?? '');
   const operator = new Operator({
     kubeConfig,
     ...(namespace ? { namespace } : {}),

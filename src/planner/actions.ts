@@ -64,7 +64,11 @@ export function shouldRestart(policy: string, exitCode: number): boolean {
 const neverStarted = (i: Instance): boolean => !i.details.running && i.details.state === 'created' && i.details.error === '' && isZeroTime(i.details.startedAt);
 
 function sandboxProblem(pod: DockerPod, input: PlanInput, sandbox: Instance | undefined): string | undefined {
-  if (!sandbox) return undefined;
+  if (!sandbox) {
+    // Members still running without their sandbox sit in namespaces no new sandbox can share.
+    const orphaned = [...input.obs.containers.values()].flat().some((i) => i.details.running);
+    return orphaned ? 'Pod sandbox is missing, the pod will be killed and re-created.' : undefined;
+  }
   if (sandbox.specHash !== sandboxHash(pod, input.ctx)) return 'Pod sandbox changed, it will be killed and re-created.';
   if (!sandbox.details.running && !neverStarted(sandbox)) return 'Pod sandbox is not running, the pod will be killed and re-created.';
   const needsIp = !pod.spec.hostNetwork && input.ctx.podNetwork !== 'none';
@@ -173,7 +177,9 @@ export function computePodActions(input: PlanInput): PodActions {
   }
   if (problem) actions.killPod = { reason: problem };
   if (!recreateAllowed(input)) return actions;
-  const attempt = sandbox ? sandbox.sandboxAttempt + 1 : 0;
+  // The next attempt follows every sandbox the pod had, including those only its members remember.
+  const attempts = [...obs.sandboxes, ...[...obs.containers.values()].flat()].map((i) => i.sandboxAttempt);
+  const attempt = attempts.length > 0 ? Math.max(...attempts) + 1 : 0;
   actions.createSandbox = { attempt };
   planContainers(input, attempt, actions);
   return actions;

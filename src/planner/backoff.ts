@@ -27,15 +27,11 @@ export function restartTiming(previous: Instance, limits = { initialMs: BACKOFF_
   return { delayMs, readyAt: finished + delayMs, nextBackoff: count + 1 };
 }
 
-/** A duration as Go prints it ("10s", "1m20s", "5m0s", "500ms", "1.5s"), as the kubelet's messages show it. */
+/** A duration as Go prints it ("10s", "1m20s", "5m0s"), as the kubelet's messages show it. */
 export function goDuration(durationMs: number): string {
-  const total = Math.round(durationMs);
-  if (total === 0) return '0s';
-  if (total < 1000) return `${total}ms`;
-  const millis = total % 1000;
-  const seconds = `${Math.floor(total / 1000) % 60}${millis === 0 ? '' : `.${String(millis).padStart(3, '0').replace(/0+$/, '')}`}s`;
-  const minutes = Math.floor(total / 60_000);
-  if (minutes === 0) return seconds;
-  if (minutes < 60) return `${minutes}m${seconds}`;
-  return `${Math.floor(minutes / 60)}h${minutes % 60}m${seconds}`;
+  const seconds = Math.round(durationMs / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${seconds % 60}s`;
+  return `${Math.floor(minutes / 60)}h${minutes % 60}m${seconds % 60}s`;
 }

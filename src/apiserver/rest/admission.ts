@@ -4,6 +4,7 @@
  * schema validation, metadata validation and the resource's own semantic checks.
  */
 import { FieldPath, type FieldError } from '../../api/field-errors.js';
+import { canonicalJson } from '../../util/canonical.js';
 import { applyDefaults } from '../../apiextensions/defaults.js';
 import { pruneUnknownFields } from '../../apiextensions/prune.js';
 import { validateValue } from '../../apiextensions/validate.js';
@@ -58,12 +59,28 @@ export function defaultAndValidate(info: ResourceInfo, obj: KubeObject, old?: Ku
   const errors: FieldError[] = [
     ...validateObjectMeta(info, meta),
     ...(old ? validateObjectMetaUpdate(meta, old.metadata ?? {}) : []),
-    ...validateBody(info, obj),
+    ...ratchet(validateBody(info, obj), obj, old),
   ];
   // Semantic checks add what the schema could not say; a field the schema already faulted is not repeated.
   const faulted = new Set(errors.map((e) => e.field));
   errors.push(...(info.validate?.(obj, old) ?? []).filter((e) => !faulted.has(e.field)));
   if (errors.length > 0) throw apiError.invalid(info.group, info.kind, nameOf(obj) || metaString(obj, 'generateName'), errors);
+}
+
+/** The value at a field path like `spec.containers[0].image` ('' path: the object). */
+export function valueAt(obj: unknown, path: string): unknown {
+  const steps = path.match(/[^.[\]]+/g) ?? [];
+  return steps.reduce<unknown>((v, step) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[step] : undefined), obj);
+}
+
+/**
+ * Validation ratcheting (Kubernetes' CRDValidationRatcheting, on by default since 1.30): on an
+ * update, a schema error in a value the update did not change is not held against it, so an
+ * object that an older schema allowed can still get its status and finalizers written.
+ */
+function ratchet(errors: FieldError[], obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+  if (!old) return errors;
+  return errors.filter((e) => canonicalJson(valueAt(obj, e.field)) !== canonicalJson(valueAt(old, e.field)));
 }
 
 function validateBody(info: ResourceInfo, obj: KubeObject): FieldError[] {

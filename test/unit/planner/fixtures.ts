@@ -127,11 +127,10 @@ function times(f: FakeContainer): { startedAt: string; finishedAt: string } {
   return { startedAt: started === undefined ? ZERO_TIME : dockerTime(started), finishedAt: finished === undefined ? ZERO_TIME : dockerTime(finished) };
 }
 
-/** One inspected container of the sample pod, labelled as the planner labels it. */
-export function details(pod: DockerPod, ctx: PlanContext, f: FakeContainer): ContainerDetails {
+function labelsOf(pod: DockerPod, ctx: PlanContext, f: FakeContainer): Record<string, string> {
   const sandbox = f.container === SANDBOX_NAME;
   const role = f.role ?? (sandbox ? 'sandbox' : 'member');
-  const labels: Record<string, string> = {
+  return {
     [LABEL.managedBy]: ctx.instance,
     [LABEL.namespace]: 'default',
     [LABEL.name]: 'web',
@@ -143,6 +142,12 @@ export function details(pod: DockerPod, ctx: PlanContext, f: FakeContainer): Con
     [LABEL.specHash]: f.hash ?? defaultHash(pod, ctx, f),
     ...(sandbox ? {} : { [LABEL.backoff]: String(f.backoff ?? 0) }),
   };
+}
+
+/** One inspected container of the sample pod, labelled as the planner labels it. */
+export function details(pod: DockerPod, ctx: PlanContext, f: FakeContainer): ContainerDetails {
+  const sandbox = f.container === SANDBOX_NAME;
+  const labels = labelsOf(pod, ctx, f);
   const running = f.state === 'running';
   return {
     id: idOf(f.container, f.attempt),

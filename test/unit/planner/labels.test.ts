@@ -63,7 +63,7 @@ describe('planner/labels', function () {
     ];
     for (const { name, given, want } of cases) {
       it(`${name} (${JSON.stringify(given)}) -> ${want}`, function () {
-        const labels = given === undefined ? {} : { [LABEL.attempt]: given };
+        const labels: Record<string, string> = given === undefined ? {} : { [LABEL.attempt]: given };
         expect(labelInt(labels, LABEL.attempt)).to.equal(want);
       });
     }
