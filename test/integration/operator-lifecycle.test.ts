@@ -192,7 +192,7 @@ describe('operator: invalid pods', function () {
       ...bad,
       metadata: { name: 'noimage', namespace: 'default', uid, generation: 1, creationTimestamp: new Date().toISOString().slice(0, 19) + 'Z' },
       spec: { ...bad.spec, containers: [{ name: 'app', image: '' }] },
-    } as never);
+    });
     await create(t, webPod('good'));
     const refused = await waitFor(t, 'noimage', (p) => p.status?.conditions?.some((x) => x.reason === 'InvalidSpec') === true);
     expect(refused.status?.message).to.include('spec.containers[0].image: Required value');
