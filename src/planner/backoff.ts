@@ -29,9 +29,13 @@ export function restartTiming(previous: Instance, limits = { initialMs: BACKOFF_
 
 /** A duration as Go prints it ("10s", "1m20s", "5m0s"), as the kubelet's messages show it. */
 export function goDuration(durationMs: number): string {
-  const seconds = Math.round(durationMs / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m${seconds % 60}s`;
-  return `${Math.floor(minutes / 60)}h${minutes % 60}m${seconds % 60}s`;
+  const total = Math.round(durationMs);
+  if (total === 0) return '0s';
+  if (total < 1000) return `${total}ms`;
+  const millis = total % 1000;
+  const fraction = millis === 0 ? '' : `.${String(millis).padStart(3, '0').replace(/0+$/, '')}`;
+  const seconds = `${Math.floor(total / 1000) % 60}${fraction}s`;
+  const minutes = Math.floor(total / 60_000);
+  if (minutes === 0) return seconds;
+  return minutes < 60 ? `${minutes}m${seconds}` : `${Math.floor(minutes / 60)}h${minutes % 60}m${seconds}`;
 }

@@ -27,6 +27,12 @@ export interface StatusInput {
   deadlineExceeded?: boolean;
 }
 
+/** A container of a refused pod that never ran waits with the kubelet's reason for a config it cannot use. */
+function invalidOverride(input: StatusInput, name: string): WaitingOverride | undefined {
+  if (!input.invalid || (input.observation.containers.get(name) ?? []).length > 0) return undefined;
+  return { reason: 'CreateContainerConfigError', message: input.invalid.message };
+}
+
 function liveSandbox(obs: PodObservation): { attempt: number; ip: string; id: string; running: boolean } | undefined {
   const s = obs.sandboxes[0];
   return s ? { attempt: s.sandboxAttempt, ip: s.details.ipAddress, id: s.id, running: s.details.running } : undefined;
@@ -59,7 +65,7 @@ export function deriveStatus(input: StatusInput): DockerPodStatus {
   const { pod, observation: obs } = input;
   const sandbox = liveSandbox(obs);
   const statuses = pod.spec.containers.map((spec) => {
-    const override = input.waiting?.get(spec.name);
+    const override = input.waiting?.get(spec.name) ?? invalidOverride(input, spec.name);
     return containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt: sandbox?.attempt, override, restartPolicy: pod.spec.restartPolicy }));
   });
   const phase = phaseOf(input, statuses);

@@ -76,7 +76,7 @@ describe('operator: pod lifecycle on a real engine', function () {
     await create(t, pod);
     const looping = await waitFor(t, 'crashloop', (p) => statusOf(p, 'crasher')?.state?.waiting?.reason === 'CrashLoopBackOff' && (statusOf(p, 'crasher')?.restartCount ?? 0) >= 2, 30_000);
     const waiting = statusOf(looping, 'crasher')?.state?.waiting;
-    expect(waiting?.message).to.match(/^back-off \d+(ms|s|m\d+s) restarting failed container=crasher pod=crashloop_default\(/);
+    expect(waiting?.message).to.match(/^back-off [\d.]+(ms|s) restarting failed container=crasher pod=crashloop_default\(/);
     expect(statusOf(looping, 'crasher')?.lastState?.terminated).to.deep.include({ exitCode: 3, reason: 'Error' });
     expect(looping.status?.summary).to.equal('CrashLoopBackOff');
     expect(looping.status?.phase).to.equal('Running');

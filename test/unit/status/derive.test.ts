@@ -122,7 +122,8 @@ const cases: Array<{ name: string; given: Given; want: Record<string, unknown> }
       ...RUNNING_VIEW,
       phase: 'Pending',
       ...INVALID,
-      summary: 'ContainerCreating',
+      // Containers that cannot be configured wait with the kubelet's CreateContainerConfigError.
+      summary: 'CreateContainerConfigError',
       readyContainers: '0/2',
       podIP: undefined,
       sandboxID: undefined,
