@@ -229,7 +229,7 @@ describe('operator: crash safety under SIGKILL', function () {
     console.log(`      chaos seed ${seed} (replay with DOCKERPOD_CHAOS_SEED=${seed})`);
     const plan = makePlan(prng(seed));
     const uids = new Map<number, string>();
-    const figures = { earlyKills: 0, workingKills: 0, passesInterrupted: 0 };
+    const figures = { earlyKills: 0, workingKills: 0, passesLogged: 0, createdNotStarted: 0, partialPods: 0 };
     const t0 = Date.now();
 
     for (const round of plan) {
@@ -241,7 +241,13 @@ describe('operator: crash safety under SIGKILL', function () {
       else figures.earlyKills++;
       const exit = await proc.kill('SIGKILL');
       expect(exit.signal, `round ended with ${JSON.stringify(exit)}:\n${proc.tail()}`).to.equal('SIGKILL');
-      figures.passesInterrupted += proc.passesWithActions();
+      figures.passesLogged += proc.passesWithActions();
+      // What the kill interrupted: containers created but never started, pods with only some of their containers.
+      const { containers } = await managedObjects();
+      figures.createdNotStarted += containers.filter((c) => c.State === 'created').length;
+      const perPod = new Map<string, number>();
+      for (const c of containers) perPod.set(c.Labels[LABEL.uid] ?? '', (perPod.get(c.Labels[LABEL.uid] ?? '') ?? 0) + 1);
+      figures.partialPods += [...perPod.values()].filter((n) => n < 3).length;
       await ops;
     }
     const chaosMs = Date.now() - t0;
@@ -297,7 +303,8 @@ describe('operator: crash safety under SIGKILL', function () {
 
     console.log(
       `      ${plan.length} rounds (${figures.earlyKills} kills during start-up, ${figures.workingKills} while working; ` +
-        `${figures.passesInterrupted} passes with actions logged by killed operators), ${POD_COUNT} pods created, ${deletedIdx.size} deleted during the rounds; ` +
+        `${figures.passesLogged} passes with actions completed by operators later killed; at the kills ${figures.createdNotStarted} containers were created but not started ` +
+        `and ${figures.partialPods} pods had only some of their containers), ${POD_COUNT} pods created, ${deletedIdx.size} deleted during the rounds; ` +
         `chaos ${chaosMs} ms, converged ${convergeMs} ms after the last start, teardown of ${liveIdx.length} pods ${teardownMs} ms`,
     );
   });

@@ -123,6 +123,41 @@ describe('operator: pod lifecycle on a real engine', function () {
     expect(events.items.every((e) => e.source?.component === 'dockerpod-operator')).to.equal(true);
   });
 
+  it('reports ErrImagePull, then ImagePullBackOff, for an image no registry serves; ErrImageNeverPull for a missing image with policy Never', async function () {
+    const pod = webPod('pullfail');
+    const first = pod.spec.containers[0];
+    const second = pod.spec.containers[1];
+    if (!first || !second) throw new Error('web pod has two containers');
+    pod.spec.containers = [{ ...first, image: '127.0.0.1:1/nope/app:1' }, { ...second, image: 'dockerpod.dev/test/absent:1', imagePullPolicy: 'Never' }];
+    await create(t, pod);
+    const pulled = await waitFor(t, 'pullfail', (p) => ['ErrImagePull', 'ImagePullBackOff'].includes(statusOf(p, 'app')?.state?.waiting?.reason ?? ''));
+    expect(statusOf(pulled, 'app')?.state?.waiting?.message).to.match(/^(Failed to pull image "127\.0\.0\.1:1\/nope\/app:1": |Back-off pulling image)/);
+    expect(statusOf(pulled, 'sidecar')?.state?.waiting).to.deep.equal({ reason: 'ErrImageNeverPull', message: 'Container image "dockerpod.dev/test/absent:1" is not present with pull policy of Never' });
+    await waitFor(t, 'pullfail', (p) => statusOf(p, 'app')?.state?.waiting?.reason === 'ImagePullBackOff');
+    await t.custom.deleteNamespacedCustomObject({ ...ref, name: 'pullfail' });
+  });
+
+  it('publishes a hostPort on the Docker host through the sandbox', async function () {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const pod = webPod('published');
+    const app = pod.spec.containers[0];
+    if (app) app.ports = [{ name: 'http', containerPort: 8080, hostPort: port, hostIP: '127.0.0.1', protocol: 'TCP' }];
+    await create(t, pod);
+    await waitFor(t, 'published', isReady);
+    const body = await eventually(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      return res.text();
+    }, 10_000, 100);
+    expect(body.trim()).to.equal('hello from a DockerPod');
+    await t.custom.deleteNamespacedCustomObject({ ...ref, name: 'published' });
+  });
+
   it('makes no API write and no mutating Docker call on a pass with nothing to do', async function () {
     const pod = await waitFor(t, 'sharedpid', isReady);
     await t.operator.queue.onIdle();
