@@ -95,9 +95,29 @@ async function sandboxOf(p: Pass, actions: PodActions, current: Instance | undef
   const desired = desiredSandbox(p.pod, p.host.ctx, actions.createSandbox.attempt);
   p.result.changed = true;
   const id = await createOrAdopt(p.host.engine, desired);
-  await p.host.engine.startContainer(id);
+  await startSandbox(p, id);
   const details = await p.host.engine.inspectContainer(id);
   return { id, attempt: actions.createSandbox.attempt, ip: details?.ipAddress ?? '' };
+}
+
+/** What runc says when the host forbids lowering an OOM score (unprivileged or restricted hosts). */
+const OOM_REFUSED = /can't get final child's PID from pipe|oom_score_adj/;
+
+/**
+ * Starts a new sandbox. A host that refuses negative OOM score adjustments is detected on the first
+ * refusal: the host's setting is switched off (with a Warning event) and the sandbox is removed, so
+ * the next pass recreates it without them instead of leaving the pod stuck.
+ */
+async function startSandbox(p: Pass, id: string): Promise<void> {
+  try {
+    await p.host.engine.startContainer(id);
+  } catch (err) {
+    if (!p.host.ctx.negativeOomScores || !OOM_REFUSED.test((err as Error).message)) throw err;
+    p.host.ctx.negativeOomScores = false;
+    p.event('Warning', 'OOMScoreAdjustmentRefused', `host "${p.host.hostName}" refuses negative OOM score adjustments; pods there run without them`);
+    await p.host.engine.removeContainer(id, { force: true, removeVolumes: true });
+    throw err;
+  }
 }
 
 function downward(p: Pass, podIP: string): DownwardValues {

@@ -83,3 +83,23 @@ describe('operator: a DockerPod on a real engine', function () {
     expect(body.trim()).to.equal('hello from a DockerPod');
   });
 });
+
+describe('operator: a host that refuses negative OOM scores', function () {
+  this.timeout(60_000);
+  const scope = useDockerScope(['a']);
+  let t: TestOperator;
+
+  before(async () => { t = await startTestOperator(scope, { negativeOomScores: true }); });
+  scope.beforeCleanup(async () => t.stop());
+  after(() => removeCgroupParent(`/dockerpod-test-${scope.id}`));
+
+  it('detects the refusal once, warns, and runs the pod without them instead of leaving it stuck', async function () {
+    const created = await createPod(t, webPod('oom'));
+    const pod = await waitFor(t, 'oom', isReady, 30_000);
+    expect(pod.status?.phase).to.equal('Running');
+    await t.operator.events.flush();
+    const { CoreV1Api } = await import('@kubernetes/client-node');
+    const events = await t.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.uid=${created.metadata.uid ?? ''},reason=OOMScoreAdjustmentRefused` });
+    expect(events.items.map((e) => e.type)).to.deep.equal(['Warning']);
+  });
+});

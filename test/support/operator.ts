@@ -38,6 +38,8 @@ export interface TestOperatorOptions {
   resyncPeriodMs?: number;
   /** Reuse a running API server (restart of the operator alone). */
   api?: TestApiServer;
+  /** Apply the kubelet's negative OOM scores (these machines refuse them; the operator must cope). */
+  negativeOomScores?: boolean;
 }
 
 /** Starts an operator for `scope` and waits for its cache to sync. */
@@ -56,7 +58,7 @@ export async function startTestOperator(scope: DockerScope, options: TestOperato
     pauseImage: TEST_IMAGES.pause,
     podNetwork: 'bridge',
     cgroupRoot: `/dockerpod-test-${scope.id}`,
-    negativeOomScores: false,
+    negativeOomScores: options.negativeOomScores ?? false,
     restartBackoff: { initialMs: backoff, maxMs: backoff * 8 },
     hostName: 'local',
     hostIP: '127.0.0.1',
