@@ -144,7 +144,7 @@ describe('operator: crash safety under SIGKILL', function () {
   this.timeout(150_000);
   const scope = useDockerScope(['a']);
   const instance = `test-${scope.id}`;
-  let api: TestApiServer;
+  let api: TestApiServer | undefined;
   let custom: CustomObjectsApi;
   let current: OperatorProcess | undefined;
   const killCurrent = (): void => {
@@ -166,11 +166,12 @@ describe('operator: crash safety under SIGKILL', function () {
   after(async () => {
     if (current) await current.kill('SIGKILL');
     process.off('exit', killCurrent);
-    await api.close();
+    await api?.close();
     removeCgroupParent(`/dockerpod-test-${scope.id}`);
   });
 
   function startOperator(): OperatorProcess {
+    if (!api) throw new Error('the API server did not start');
     const engineA = parseEnvFile(readFileSync(ENGINE_ENV_FILE, 'utf8'))['DOCKERPOD_ENGINE_A_HOST'] ?? '';
     const labels = Object.entries(scope.labels).map(([k, v]) => `${k}=${v}`).join(',');
     current = new OperatorProcess([
