@@ -63,8 +63,8 @@ export function parseLabels(text: string): Record<string, string> {
   );
 }
 
-/** Waits until the engine answers, retrying with back-off; returns the initialised resolver. */
-async function connectHost(flags: FlagValues, logger: Logger, signal: AbortSignal): Promise<SingleHostResolver> {
+/** Waits until the engine answers, retrying with back-off; returns the initialised resolver (undefined when `signal` aborted first). */
+async function connectHost(flags: FlagValues, logger: Logger, signal: AbortSignal): Promise<SingleHostResolver | undefined> {
   const options = engineOptions(flags);
   const engine = connectEngine(options);
   const restart = Number(flags['restart-backoff']);
@@ -85,7 +85,8 @@ async function connectHost(flags: FlagValues, logger: Logger, signal: AbortSigna
       await resolver.init();
       return resolver;
     } catch (err) {
-      if (signal.aborted) throw err;
+      // SIGTERM while waiting for the engine is a clean stop, not a crash.
+      if (signal.aborted) return undefined;
       logger.warn('Docker engine not reachable; retrying', { host: options.endpoint, error: (err as Error).message, retryInMs: delay });
       await systemClock.sleep(delay, signal);
     }
@@ -95,6 +96,10 @@ async function connectHost(flags: FlagValues, logger: Logger, signal: AbortSigna
 /** Runs the operator until `signal` aborts; resolves after a graceful stop. */
 export async function runOperator(kubeConfig: KubeConfig, flags: FlagValues, logger: Logger, signal: AbortSignal): Promise<void> {
   const hosts = await connectHost(flags, logger, signal);
+  if (!hosts) {
+    logger.info('operator stopped before the Docker engine answered', { drained: true });
+    return;
+  }
   // Standalone mode has no --namespace flag: undefined there means every namespace, not "undefined".
   const namespace = String(flags['namespace'] ?? '');
   const operator = new Operator({

@@ -19,7 +19,10 @@ interface Standalone {
 }
 
 async function start(dataDir: string): Promise<Standalone> {
-  const child = spawn(process.execPath, [dockerpodBin(), 'standalone', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
+  // The operator in these tests waits for an engine that never answers, so the API objects stay
+  // exactly as kubectl wrote them even on a machine with a local Docker, and SIGTERM must still
+  // stop the process cleanly while it waits.
+  const child = spawn(process.execPath, [dockerpodBin(), 'standalone', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--docker-host', `unix://${join(dataDir, 'no-engine.sock')}`]);
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));

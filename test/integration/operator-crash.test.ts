@@ -117,6 +117,16 @@ class OperatorProcess {
     return this.log.split('\n').filter((l) => l.includes('"message":"reconciled"') && !l.includes('"actions":[]')).length;
   }
 
+  /** Passes that failed (the queue retries them with back-off), by error message. */
+  failures(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const line of this.log.split('\n').filter((l) => l.includes('"message":"reconcile failed"'))) {
+      const error = String((JSON.parse(line) as { error?: unknown }).error);
+      counts.set(error, (counts.get(error) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   tail(lines = 30): string {
     return this.log.trimEnd().split('\n').slice(-lines).join('\n');
   }
@@ -192,8 +202,7 @@ describe('operator: crash safety under SIGKILL', function () {
   async function runOp(op: Op, uids: Map<number, string>): Promise<void> {
     await sleep(op.atMs);
     if (op.kind === 'create') {
-      // A short grace period: the members' shells ignore SIGTERM, and deletions should not wait 30 s each.
-      const body = webPod(podName(op.pod), { restartPolicy: 'Always', terminationGracePeriodSeconds: 2 });
+      const body = webPod(podName(op.pod), { restartPolicy: 'Always' });
       const created = (await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: 'dockerpods', body })) as DockerPod;
       uids.set(op.pod, created.metadata.uid ?? '');
       return;
@@ -260,6 +269,8 @@ describe('operator: crash safety under SIGKILL', function () {
 
     const t1 = Date.now();
     const final = startOperator();
+    await final.waitStarted(20_000);
+    const startupMs = Date.now() - t1;
     const pods = await waitForPods((list) => {
       const byName = new Map(list.map((p) => [p.metadata.name ?? '', p]));
       const notReady = [...liveNames].filter((n) => !isReady(byName.get(n) ?? ({} as DockerPod)));
@@ -269,6 +280,7 @@ describe('operator: crash safety under SIGKILL', function () {
       return `not Ready: ${notReady.join(', ') || '-'}; deleted but still served: ${lingering.join(', ') || '-'}; unexpected: ${unexpected.join(', ') || '-'}`;
     }, 45_000);
     const convergeMs = Date.now() - t1;
+    const failures = [...final.failures()].map(([error, n]) => `${n}x ${error}`);
 
     // Every live pod: one sandbox and one container per spec container, all running; no other uid on the engine.
     const { containers } = await managedObjects();
@@ -306,7 +318,8 @@ describe('operator: crash safety under SIGKILL', function () {
       `      ${plan.length} rounds (${figures.earlyKills} kills during start-up, ${figures.workingKills} while working; ` +
         `${figures.passesLogged} passes with actions completed by operators later killed; at the kills ${figures.createdNotStarted} containers were created but not started ` +
         `and ${figures.partialPods} pods had only some of their containers), ${POD_COUNT} pods created, ${deletedIdx.size} deleted during the rounds; ` +
-        `chaos ${chaosMs} ms, converged ${convergeMs} ms after the last start, teardown of ${liveIdx.length} pods ${teardownMs} ms`,
+        `chaos ${chaosMs} ms, converged ${convergeMs} ms after the last start (${startupMs} ms of it start-up), teardown of ${liveIdx.length} pods ${teardownMs} ms; ` +
+        `failed passes of the last operator: ${failures.length === 0 ? 'none' : failures.join('; ')}`,
     );
   });
 });
