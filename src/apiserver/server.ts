@@ -50,6 +50,8 @@ export interface RequestStats {
   byCode: Record<string, number>;
   /** Writes (POST, PUT, PATCH, DELETE) per resource plural. */
   writesByResource: Record<string, number>;
+  /** Connections accepted (TLS handshakes completed, with TLS): how well clients reuse connections. */
+  connections: number;
 }
 
 /** A running server. */
@@ -111,7 +113,7 @@ function count(stats: RequestStats, method: string, code: number, path: string):
   }
 }
 
-const emptyStats = (): RequestStats => ({ total: 0, byMethod: {}, byCode: {}, writesByResource: {} });
+const emptyStats = (): RequestStats => ({ total: 0, byMethod: {}, byCode: {}, writesByResource: {}, connections: 0 });
 
 /** The store and core of a server: persisted objects loaded, controllers hooked, CRDs installed. */
 function buildCore(options: ApiServerOptions): ApiCore {
@@ -157,6 +159,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => void handle(req, res);
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createHttpServer(listener);
+  server.on(options.tls ? 'secureConnection' : 'connection', () => { stats.connections++; });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);

@@ -17,6 +17,7 @@ import { authFromDockerConfig, ImageManager, type CredentialSource } from './ima
 import { PodReconciler } from './pod-reconciler.js';
 import { Resyncer } from './resync.js';
 import { WorkQueue, type PassResult } from './work-queue.js';
+import { poolAgents } from '../kube/pooled-agents.js';
 
 /** How to run the controller. */
 export interface OperatorOptions {
@@ -68,6 +69,8 @@ export class Operator {
 
   constructor(private readonly options: OperatorOptions) {
     this.clock = options.clock ?? systemClock;
+    // Keep-alive connections to the API server instead of a handshake per call (see pooled-agents).
+    poolAgents(options.kubeConfig);
     const custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
     const core = options.kubeConfig.makeApiClient(CoreV1Api);
     const client = new DockerPodClient(custom, core);

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
+import { inspect } from 'node:util';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { parseImageReference } from '../../api/image-ref.js';
@@ -143,17 +144,28 @@ function tlsAgentOptions(tls: EngineTlsOptions): https.AgentOptions {
   };
 }
 
+/**
+ * docker-modem 5 formats its whole request options with `util.inspect(..., { depth: null })` on
+ * every call, debug logging on or not; for a keep-alive agent that walks every socket and queued
+ * request (measured: ~10 ms of CPU per call under load, 64% of the operator's time). A one-line
+ * custom inspection keeps that cost constant.
+ */
+function quietInspect<T extends http.Agent>(agent: T, label: string): T {
+  Object.defineProperty(agent, inspect.custom, { value: () => `[${label}]`, enumerable: false });
+  return agent;
+}
+
 /** docker-modem options for one client; every field is set so DOCKER_HOST & co. in the environment cannot leak in. */
 function modemOptions(options: EngineConnectOptions, agentOptions: http.AgentOptions): ModemOptions {
   const version = options.apiVersion ?? 'v1.41';
   const common = { version, timeout: undefined, ca: undefined, cert: undefined, key: undefined, headers: {} };
   if (options.endpoint.startsWith('unix://')) {
-    return { ...common, socketPath: options.endpoint.slice('unix://'.length), host: undefined, port: undefined, protocol: 'http', agent: new http.Agent(agentOptions) };
+    return { ...common, socketPath: options.endpoint.slice('unix://'.length), host: undefined, port: undefined, protocol: 'http', agent: quietInspect(new http.Agent(agentOptions), 'http.Agent') };
   }
   const url = new URL(options.endpoint.replace(/^tcp:/, 'http:'));
   if (!['http:', 'https:'].includes(url.protocol)) throw new DockerError(`unsupported Docker endpoint ${options.endpoint}`, undefined, 'connect');
   const secure = options.tls !== undefined || url.protocol === 'https:';
-  const agent = secure ? new https.Agent({ ...agentOptions, ...tlsAgentOptions(options.tls ?? {}) }) : new http.Agent(agentOptions);
+  const agent = secure ? quietInspect(new https.Agent({ ...agentOptions, ...tlsAgentOptions(options.tls ?? {}) }), 'https.Agent') : quietInspect(new http.Agent(agentOptions), 'http.Agent');
   return { ...common, socketPath: undefined, host: url.hostname, port: url.port || (secure ? '2376' : '2375'), protocol: secure ? 'https' : 'http', pathPrefix: '/', agent };
 }
 
