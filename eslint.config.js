@@ -31,10 +31,10 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/api/**/*.ts', 'src/apiextensions/**/*.ts', 'src/planner/**/*.ts', 'src/status/**/*.ts', 'src/util/**/*.ts'],
+    files: ['src/api/**/*.ts', 'src/apiextensions/**/*.ts', 'src/planner/**/*.ts', 'src/scheduler/**/*.ts', 'src/status/**/*.ts', 'src/util/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: IO_MODULES.map((name) => ({ name, message: 'The pure core (api, apiextensions, planner, status, util) does no I/O: put this behind an interface in an adapter.' })),
+        paths: IO_MODULES.map((name) => ({ name, message: 'The pure core (api, apiextensions, planner, scheduler, status, util) does no I/O: put this behind an interface in an adapter.' })),
         patterns: [{ group: ['**/controller/**', '**/runtime/**', '**/kube/**', '**/apiserver/**', '**/cli/**', '**/observability/**'], allowTypeImports: true, message: 'The pure core must not depend on the shell (type-only imports of its interfaces are fine).' }],
       }],
     },

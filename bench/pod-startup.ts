@@ -23,7 +23,6 @@ import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import type { DockerPod } from '../src/api/v1alpha1/dockerpod.js';
 import { GROUP, VERSION } from '../src/api/v1alpha1/group.js';
-import { SingleHostResolver } from '../src/controller/hosts.js';
 import { Operator } from '../src/controller/operator.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { PlanContext } from '../src/planner/context.js';
@@ -274,23 +273,21 @@ async function startOperator(): Promise<OperatorHarness> {
   const kc = new KubeConfig();
   kc.loadFromFile(api.kubeconfigPath);
   const calls = new CallCounter();
-  const engine = instrument(connectEngine(engineConnectOptions('a')), calls.record);
-  const hosts = new SingleHostResolver(engine, {
-    instance: INSTANCE,
-    extraLabels: { [BENCH_LABEL]: RUN_ID },
-    pauseImage: TEST_IMAGES.pause,
-    podNetwork: 'bridge',
-    cgroupRoot: CGROUP_ROOT,
-    negativeOomScores: false,
-    hostName: 'local',
-    hostIP: '127.0.0.1',
-    policy: { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] },
-  });
-  const binding = await hosts.init();
   const passes: PassRecord[] = [];
   const warnings: string[] = [];
-  const operator = new Operator({ kubeConfig: kc, hosts, concurrency: CONCURRENCY, resyncPeriodMs: 60_000, logger: recordingLogger(passes, warnings) });
+  const operator = new Operator({
+    kubeConfig: kc,
+    settings: { instance: INSTANCE, extraLabels: { [BENCH_LABEL]: RUN_ID }, pauseImage: TEST_IMAGES.pause, podNetwork: 'bridge', cgroupRoot: CGROUP_ROOT, negativeOomScores: false },
+    implicitHost: { name: 'local', connection: engineConnectOptions('a'), hostIP: '127.0.0.1', policy: { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] } },
+    localAddress: '127.0.0.1',
+    connect: (connection) => instrument(connectEngine(connection), calls.record),
+    concurrency: CONCURRENCY,
+    resyncPeriodMs: 60_000,
+    logger: recordingLogger(passes, warnings),
+  });
   if (!(await operator.start(10_000))) throw new Error('the operator did not sync');
+  const binding = operator.fleet.binding('local');
+  if (!binding) throw new Error('engine a did not answer the first heartbeat');
   return { api, kc, custom: kc.makeApiClient(CustomObjectsApi), operator, calls, ctx: binding.ctx, passes, warnings };
 }
 

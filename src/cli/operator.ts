@@ -26,6 +26,6 @@ export async function operatorCommand(args: string[]): Promise<number> {
     return 2;
   }
   const logger = loggerFrom(flags);
-  await runOperator(loadKubeConfig(String(flags['kubeconfig'])), flags, logger, shutdownSignal());
+  await runOperator(loadKubeConfig(String(flags['kubeconfig'])), flags, logger, { signal: shutdownSignal() });
   return 0;
 }

@@ -1,16 +1,17 @@
 /**
- * Builds and runs the operator from its flags: the engine client (DOCKER_HOST rules, TLS from
- * flags or DOCKER_CERT_PATH), the host resolver (waiting for the engine to answer), the
- * controller, and the signal handling (first SIGTERM/SIGINT drains, a second exits at once).
+ * Builds and runs the operator from its flags: the implicit host of `--docker-host` (DOCKER_HOST
+ * rules, TLS from flags or DOCKER_CERT_PATH), the pod settings, the controllers, and the signal
+ * handling (first SIGTERM/SIGINT drains, a second exits at once).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Operator } from '../controller/operator.js';
-import { SingleHostResolver } from '../controller/hosts.js';
+import { Operator, type OperatorOptions } from '../controller/operator.js';
+import type { ImplicitHost } from '../controller/fleet/fleet.js';
+import type { PodSettings } from '../controller/hosts.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { connectEngine, type EngineConnectOptions } from '../runtime/docker/dockerode-engine.js';
+import type { EngineConnectOptions } from '../runtime/docker/dockerode-engine.js';
 import { systemClock } from '../util/clock.js';
 import type { FlagValues } from './flags.js';
 
@@ -63,12 +64,30 @@ export function parseLabels(text: string): Record<string, string> {
   );
 }
 
-/** Waits until the engine answers, retrying with back-off; returns the initialised resolver (undefined when `signal` aborted first). */
-async function connectHost(flags: FlagValues, logger: Logger, signal: AbortSignal): Promise<SingleHostResolver | undefined> {
-  const options = engineOptions(flags);
-  const engine = connectEngine(options);
+/** How to run the operator. */
+export interface RunOperatorOptions {
+  /** Aborts on SIGTERM/SIGINT: the operator drains and stops. */
+  signal: AbortSignal;
+  /** Declare the implicit host even without --docker-host or DOCKER_HOST (standalone mode: the local socket). */
+  implicitByDefault?: boolean;
+}
+
+/** The implicit host of `--docker-host` (or DOCKER_HOST; the local socket when `byDefault`), or undefined. */
+export function implicitHostOf(flags: FlagValues, byDefault: boolean, env: NodeJS.ProcessEnv = process.env): ImplicitHost | undefined {
+  if (!flags['docker-host'] && !env['DOCKER_HOST'] && !byDefault) return undefined;
+  const connection = engineOptions(flags, env);
+  return {
+    name: String(flags['host-name']),
+    connection,
+    ...(flags['host-ip'] ? { hostIP: String(flags['host-ip']) } : {}),
+    policy: { allowHostNamespaces: Boolean(flags['allow-host-namespaces']), allowPrivileged: Boolean(flags['allow-privileged']), allowedHostPaths: [] },
+  };
+}
+
+/** The pod settings every host shares. */
+function podSettings(flags: FlagValues): PodSettings {
   const restart = Number(flags['restart-backoff']);
-  const resolver = new SingleHostResolver(engine, {
+  return {
     instance: String(flags['instance']),
     extraLabels: parseLabels(String(flags['docker-labels'])),
     pauseImage: String(flags['pause-image']),
@@ -76,45 +95,59 @@ async function connectHost(flags: FlagValues, logger: Logger, signal: AbortSigna
     cgroupRoot: String(flags['cgroup-root']),
     negativeOomScores: Boolean(flags['oom-score-adj']),
     restartBackoff: { initialMs: restart, maxMs: restart * 30 },
-    hostName: String(flags['host-name']),
-    hostIP: hostIpOf(flags, options.endpoint),
-    policy: { allowHostNamespaces: Boolean(flags['allow-host-namespaces']), allowPrivileged: Boolean(flags['allow-privileged']), allowedHostPaths: [] },
-  });
-  for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
-    try {
-      await resolver.init();
-      return resolver;
-    } catch (err) {
-      // SIGTERM while waiting for the engine is a clean stop, not a crash.
-      if (signal.aborted) return undefined;
-      logger.warn('Docker engine not reachable; retrying', { host: options.endpoint, error: (err as Error).message, retryInMs: delay });
-      await systemClock.sleep(delay, signal);
-    }
-  }
+  };
 }
 
-/** Runs the operator until `signal` aborts; resolves after a graceful stop. */
-export async function runOperator(kubeConfig: KubeConfig, flags: FlagValues, logger: Logger, signal: AbortSignal): Promise<void> {
-  const hosts = await connectHost(flags, logger, signal);
-  if (!hosts) {
-    logger.info('operator stopped before the Docker engine answered', { drained: true });
-    return;
-  }
-  // Standalone mode has no --namespace flag: undefined there means every namespace, not "undefined".
+/** The controllers' options from the flags. */
+export function operatorOptions(kubeConfig: KubeConfig, flags: FlagValues, logger: Logger, implicitByDefault: boolean): OperatorOptions {
+  // Standalone mode has no --namespace or --host-selector flag: absent means all, not "undefined".
   const namespace = String(flags['namespace'] ?? '');
-  const operator = new Operator({
+  const hostSelector = String(flags['host-selector'] ?? '');
+  const implicitHost = implicitHostOf(flags, implicitByDefault);
+  return {
     kubeConfig,
     ...(namespace ? { namespace } : {}),
-    hosts,
+    settings: podSettings(flags),
+    ...(implicitHost ? { implicitHost } : {}),
+    ...(hostSelector ? { hostSelector } : {}),
+    localAddress: hostIpOf({}, 'unix:///'),
     concurrency: Number(flags['concurrency']),
     resyncPeriodMs: Number(flags['resync-period']),
+    heartbeatPeriodMs: Number(flags['heartbeat-period']),
+    hostFailureGraceMs: Number(flags['host-failure-grace']),
     logger,
-  });
-  const synced = await operator.start();
-  logger.info('operator started', { controller: 'dockerpod', synced, host: hosts.all()[0]?.hostName, namespace: namespace || '(all)' });
+  };
+}
+
+/** Runs the operator until `run.signal` aborts; resolves after a graceful stop. */
+export async function runOperator(kubeConfig: KubeConfig, flags: FlagValues, logger: Logger, run: RunOperatorOptions): Promise<void> {
+  const options = operatorOptions(kubeConfig, flags, logger, run.implicitByDefault ?? false);
+  const operator = new Operator(options);
+  const synced = await startUntil(operator, logger, run.signal);
+  if (synced === undefined) {
+    logger.info('operator stopped before it could start', { drained: true });
+    return;
+  }
+  logger.info('operator started', { controller: 'dockerpod', synced, implicitHost: options.implicitHost?.name, hostSelector: options.hostSelector ?? '(all)', namespace: options.namespace ?? '(all)' });
+  const { signal } = run;
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
   const drained = await operator.stop(Number(flags['graceful-shutdown-timeout']));
   logger.info('operator stopped', { drained });
+}
+
+/** Starts the operator, retrying with back-off while the API server does not answer; undefined when `signal` aborted first. */
+async function startUntil(operator: Operator, logger: Logger, signal: AbortSignal): Promise<boolean | undefined> {
+  for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
+    if (signal.aborted) return undefined;
+    try {
+      return await operator.start();
+    } catch (err) {
+      // SIGTERM while waiting is a clean stop, not a crash.
+      if (signal.aborted) return undefined;
+      logger.warn('operator could not start; retrying', { error: (err as Error).message, retryInMs: delay });
+      await systemClock.sleep(delay, signal);
+    }
+  }
 }
 
 /** An AbortSignal that aborts on the first SIGTERM/SIGINT; a second one exits at once. */

@@ -26,7 +26,7 @@ export const STANDALONE_FLAGS: FlagTable = {
   'tls-key': { type: 'string', env: 'DOCKERPOD_TLS_KEY', default: '', help: 'PEM key of --tls-cert' },
   'in-memory': { type: 'bool', env: 'DOCKERPOD_IN_MEMORY', default: 'false', help: 'keep objects in memory only (nothing persisted)' },
   operator: { type: 'bool', env: 'DOCKERPOD_OPERATOR', default: 'true', help: 'run the operator in this process against the local engine' },
-  ...Object.fromEntries(Object.entries(OPERATOR_FLAGS).filter(([name]) => name !== 'kubeconfig' && name !== 'namespace')),
+  ...Object.fromEntries(Object.entries(OPERATOR_FLAGS).filter(([name]) => name !== 'kubeconfig' && name !== 'namespace' && name !== 'host-selector')),
 };
 
 /** Parsed standalone settings. */
@@ -117,7 +117,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
   if (config.flags['operator']) {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
-    await runOperator(kc, config.flags, loggerFrom(config.flags), signal);
+    await runOperator(kc, config.flags, loggerFrom(config.flags), { signal, implicitByDefault: true });
   } else {
     await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
   }

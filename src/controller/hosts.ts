@@ -1,7 +1,6 @@
 /**
- * The seam between pods and engines: "which engine is this pod on?". This issue runs one engine
- * per operator (a host named `local` unless configured); the multi-host scheduler replaces the
- * resolver without touching the reconciler.
+ * The seam between pods and engines: "where does this pod run?". The fleet (src/controller/fleet)
+ * answers it for every DockerHost the operator owns; the reconciler only sees a Placement.
  */
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import type { HostPolicy } from '../planner/admission.js';
@@ -17,45 +16,32 @@ export interface HostBinding {
   policy: HostPolicy;
 }
 
-/** Finds the host of a pod. */
+/**
+ * Where a pod stands: on a Ready host (`fresh` when this call bound it, so the binding must be
+ * written before any Docker call); bound to a host that does not answer; bound to a host whose
+ * DockerHost is gone; or not placeable (the scheduler's message).
+ */
+export type Placement =
+  | { kind: 'bound'; host: HostBinding; fresh: boolean }
+  | { kind: 'hostDown'; hostName: string; hostIP: string; message: string; downSinceMs: number; unknownAtMs: number; fresh: boolean; hostDeleting: boolean }
+  | { kind: 'hostMissing'; hostName: string }
+  | { kind: 'unschedulable'; message: string };
+
+/** Finds (and assigns) the host of a pod. */
 export interface HostResolver {
-  /** The host the pod is (or will be) bound to; undefined when none can take it yet. */
-  resolve(pod: DockerPod): HostBinding | undefined;
-  /** Every host, for events streams, resyncs and orphan sweeps. */
+  /** Where the pod runs; binds it when it has no host yet. */
+  place(pod: DockerPod): Placement;
+  /** Where the pod runs without binding it: undefined when it has no host. */
+  locate(pod: DockerPod): Placement | undefined;
+  /** Forgets the pod (it is gone). */
+  release(uid: string): void;
+  /** Forgets the pod's reservation so the next placement schedules it afresh (its binding is being cleared). */
+  unbind(uid: string): void;
+  /** Every Ready host, for event streams, resyncs and orphan sweeps. */
   all(): HostBinding[];
+  /** The engine client of a host, ready or not. */
+  engineOf(name: string): DockerEngine | undefined;
 }
 
 /** Operator settings that shape every pod's Docker configs. */
 export type PodSettings = Omit<PlanContext, 'cgroupDriver' | 'memoryCapacity' | 'hostName' | 'hostIP'>;
-
-/** One engine for every pod. */
-export class SingleHostResolver implements HostResolver {
-  private binding: HostBinding | undefined;
-
-  constructor(
-    private readonly engine: DockerEngine,
-    private readonly settings: PodSettings & { hostName: string; hostIP: string; policy: HostPolicy },
-  ) {}
-
-  /** Reads the engine's facts (cgroup driver, memory); must succeed before pods are planned. */
-  async init(): Promise<HostBinding> {
-    const info = await this.engine.info();
-    const { policy, hostName, hostIP, ...settings } = this.settings;
-    this.binding = {
-      hostName,
-      hostIP,
-      engine: this.engine,
-      policy,
-      ctx: { ...settings, cgroupDriver: info.cgroupDriver, memoryCapacity: info.memoryBytes, hostName, hostIP },
-    };
-    return this.binding;
-  }
-
-  resolve(): HostBinding | undefined {
-    return this.binding;
-  }
-
-  all(): HostBinding[] {
-    return this.binding ? [this.binding] : [];
-  }
-}

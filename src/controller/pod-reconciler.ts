@@ -13,10 +13,11 @@ import { admitPod } from '../planner/admission.js';
 import { emptyObservation, type Instance, type PodObservation } from '../planner/observe.js';
 import { deriveStatus, type StatusInput } from '../status/derive.js';
 import { isTerminal } from '../status/phase.js';
+import { hostDownStatus, unschedulableStatus } from '../status/placement.js';
 import type { Clock } from '../util/clock.js';
 import { canonicalJson } from '../util/canonical.js';
 import { actuate, type PodEvent } from './actuator.js';
-import type { HostBinding, HostResolver } from './hosts.js';
+import type { HostBinding, HostResolver, Placement } from './hosts.js';
 import type { ImageManager } from './images.js';
 import { observePod } from './observe-pod.js';
 import { teardownPod } from './teardown.js';
@@ -50,6 +51,7 @@ const rfc3339 = (ms: number): string => `${new Date(ms).toISOString().slice(0, 1
 interface PassReport {
   actions: string[];
   statusWritten: boolean;
+  host: string;
 }
 
 function describeActions(events: PodEvent[]): string[] {
@@ -60,7 +62,6 @@ function describeActions(events: PodEvent[]): string[] {
 export class PodReconciler {
   /** The last status written per pod uid, with the resourceVersion it produced: the cache may lag our own writes. */
   private readonly written = new Map<string, { text: string; rv: number }>();
-  private readonly scheduled = new Set<string>();
 
   constructor(private readonly deps: PodReconcilerDeps) {}
 
@@ -69,42 +70,118 @@ export class PodReconciler {
     const [namespace, name] = splitKey(key);
     const pod = this.deps.pods.get(namespace, name);
     if (!pod) return {};
-    const host = this.deps.hosts.resolve(pod);
-    if (!host) return { requeueAfterMs: 5000 };
     const started = this.deps.clock.now();
-    const report: PassReport = { actions: [], statusWritten: false };
-    const result = pod.metadata.deletionTimestamp ? await this.finalize(pod, host, report) : await this.sync(pod, host, report);
-    this.deps.logger.info('reconciled', { controller: 'dockerpod', namespace, name, host: host.hostName, durationMs: this.deps.clock.now() - started, actions: report.actions, statusWritten: report.statusWritten });
+    const report: PassReport = { actions: [], statusWritten: false, host: '' };
+    const result = pod.metadata.deletionTimestamp ? await this.finalize(pod, report) : await this.sync(pod, report);
+    this.deps.logger.info('reconciled', { controller: 'dockerpod', namespace, name, host: report.host, durationMs: this.deps.clock.now() - started, actions: report.actions, statusWritten: report.statusWritten });
     return result;
   }
 
   /** Forgets what it knows of a pod (it is gone). */
   forget(uid: string): void {
     this.written.delete(uid);
-    this.scheduled.delete(uid);
+    this.deps.hosts.release(uid);
   }
 
-  private async finalize(pod: DockerPod, host: HostBinding, report: PassReport): Promise<ReconcileResult> {
+  private async finalize(pod: DockerPod, report: PassReport): Promise<ReconcileResult> {
     if (!(pod.metadata.finalizers ?? []).includes(FINALIZER)) return {};
-    const events = await teardownPod(host, pod, this.deps.clock);
-    this.emit(pod, events);
-    report.actions.push(...events.map((e) => `${e.reason}: ${e.message}`), 'removed containers');
+    const where = this.deps.hosts.locate(pod);
+    if (where) {
+      report.host = hostNameOf(where);
+      // Like a pod on an unreachable node: Terminating until the host answers (or its DockerHost goes).
+      if (where.kind === 'hostDown' && !where.hostDeleting) return { requeueAfterMs: 10_000 };
+      if (where.kind === 'bound') await this.teardown(pod, where.host, report);
+      else if (where.kind !== 'unschedulable') this.abandon(pod, where.hostName);
+    }
     await this.deps.client.removeFinalizer(pod);
     this.forget(pod.metadata.uid ?? '');
     return {};
   }
 
-  private async sync(cached: DockerPod, host: HostBinding, report: PassReport): Promise<ReconcileResult> {
-    // The finalizer comes before the first Docker call, so nothing is created that deletion would not find.
-    const pod = await this.deps.client.addFinalizer(cached);
-    this.recordScheduled(pod, host);
+  private async teardown(pod: DockerPod, host: HostBinding, report: PassReport): Promise<void> {
+    const events = await teardownPod(host, pod, this.deps.clock);
+    this.emit(pod, events);
+    report.actions.push(...events.map((e) => `${e.reason}: ${e.message}`), 'removed containers');
+  }
+
+  /** The pod's host is gone (or going while unreachable): nothing can be removed there any more. */
+  private abandon(pod: DockerPod, hostName: string): void {
+    this.deps.events.record(pod, 'Warning', 'HostGone', `DockerHost ${hostName} is gone or being deleted while unreachable; containers left on it cannot be removed`);
+  }
+
+  private async sync(cached: DockerPod, report: PassReport): Promise<ReconcileResult> {
+    // The finalizer comes before the binding and the first Docker call, so nothing is created that deletion would not find.
+    let pod = await this.deps.client.addFinalizer(cached);
+    const placement = this.deps.hosts.place(pod);
+    const now = rfc3339(this.deps.clock.now());
+    switch (placement.kind) {
+      case 'unschedulable':
+        this.deps.events.record(pod, 'Warning', 'FailedScheduling', placement.message);
+        await this.writeStatus(pod, unschedulableStatus(pod, placement.message, now), report);
+        return {};
+      case 'hostMissing':
+        report.host = placement.hostName;
+        await this.writeStatus(pod, hostDownStatus(pod, { hostName: placement.hostName, message: 'its DockerHost no longer exists', unknown: true }, now), report);
+        return {};
+      case 'hostDown':
+        return this.hostDown(pod, placement, report);
+      case 'bound':
+        break;
+    }
+    const host = placement.host;
+    report.host = host.hostName;
+    if (placement.fresh) pod = await this.bind(pod, host, report);
     const refusal = admitPod(pod, host.policy, host.hostName);
     if (refusal) {
       this.deps.events.record(pod, 'Warning', 'InvalidSpec', refusal.message);
-      await this.writeStatus(pod, { ...this.statusInput(pod, host, emptyObservation()), invalid: refusal }, report);
+      await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, emptyObservation()), invalid: refusal }), report);
       return {};
     }
     return this.converge(pod, host, report);
+  }
+
+  /** Writes the binding (host name and address, PodScheduled) before any Docker call, so a crash cannot leave containers on a host the pod does not name. */
+  private async bind(pod: DockerPod, host: HostBinding, report: PassReport): Promise<DockerPod> {
+    const status = deriveStatus(this.statusInput(pod, host, emptyObservation()));
+    const updated = await this.writeStatus(pod, status, report);
+    this.deps.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} to ${host.hostName}`);
+    return updated;
+  }
+
+  /**
+   * A pod whose host does not answer: Ready=False at once, phase Unknown after the grace, and with
+   * hostFailurePolicy Reschedule, a new host after hostFailureTimeoutSeconds; a pass again when the
+   * next of those times comes.
+   */
+  private async hostDown(pod: DockerPod, placement: Extract<Placement, { kind: 'hostDown' }>, report: PassReport): Promise<ReconcileResult> {
+    report.host = placement.hostName;
+    const nowMs = this.deps.clock.now();
+    const moveAt = rescheduleAt(pod, placement);
+    if (moveAt !== undefined && nowMs >= moveAt) return this.reschedule(pod, placement, report);
+    const current = placement.fresh ? await this.writeStatus(pod, { ...(pod.status ?? {}), hostName: placement.hostName, hostIP: placement.hostIP }, report) : pod;
+    const unknown = nowMs >= placement.unknownAtMs;
+    await this.writeStatus(current, hostDownStatus(current, { hostName: placement.hostName, message: placement.message, unknown }, rfc3339(nowMs)), report);
+    return requeue(unknown ? undefined : placement.unknownAtMs - nowMs, moveAt === undefined ? undefined : moveAt - nowMs);
+  }
+
+  /**
+   * Moves a pod off a host that stayed NotReady past its timeout: the binding is cleared (restart
+   * counts stay in the status and carry over), the pod is placed afresh in the same pass, and its
+   * stale containers are removed by the sweep when the old host returns.
+   */
+  private async reschedule(pod: DockerPod, placement: Extract<Placement, { kind: 'hostDown' }>, report: PassReport): Promise<ReconcileResult> {
+    this.deps.hosts.unbind(pod.metadata.uid ?? '');
+    const { hostName: _h, hostIP: _i, podIP: _p, sandboxID: _s, ...kept } = pod.status ?? {};
+    const cleared = await this.writeStatus(pod, { ...kept, phase: 'Pending' }, report);
+    const next = this.deps.hosts.place(cleared);
+    const to = next.kind === 'bound' ? next.host.hostName : undefined;
+    // The new binding is written before any Docker call, as for a first placement.
+    if (next.kind === 'bound') await this.bind(cleared, next.host, report);
+    const seconds = Math.round((this.deps.clock.now() - placement.downSinceMs) / 1000);
+    this.deps.events.record(pod, 'Normal', 'Rescheduled', `DockerHost ${placement.hostName} was NotReady for ${seconds}s; ${to ? `moving the pod to ${to}` : 'waiting for another host'}`);
+    report.actions.push(`rescheduled from ${placement.hostName}${to ? ` to ${to}` : ''}`);
+    // Bound elsewhere: carry on there at once. Not placeable: a change of any host wakes it.
+    return to ? { requeueAfterMs: 1 } : {};
   }
 
   /** Observe, plan, act, observe again, report: the pass of an admitted pod. */
@@ -121,7 +198,7 @@ export class PodReconciler {
     report.actions.push(...describeActions(result.events));
     if (result.changed) obs = await observePod(host.engine, host.ctx.instance, uid);
     const waiting = new Map([...actions.waiting, ...result.waiting]);
-    await this.writeStatus(pod, { ...this.statusInput(pod, host, obs), waiting, deadlineExceeded }, report);
+    await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded }), report);
     if (result.retry) throw result.retry;
     return requeue(actions.requeueAfterMs, deadlineAt === undefined || deadlineExceeded ? undefined : deadlineAt - now);
   }
@@ -136,29 +213,35 @@ export class PodReconciler {
     return seconds === undefined || !start ? undefined : Date.parse(start) + seconds * 1000;
   }
 
-  private recordScheduled(pod: DockerPod, host: HostBinding): void {
-    const uid = pod.metadata.uid ?? '';
-    if (this.scheduled.has(uid) || pod.status?.hostName) return;
-    this.scheduled.add(uid);
-    this.deps.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} to ${host.hostName}`);
-  }
-
-  private async writeStatus(pod: DockerPod, input: StatusInput, report: PassReport): Promise<void> {
-    const status = deriveStatus(input);
+  /** Writes `status` when it differs from what the pod (or our own newer write) says; returns the pod as it now stands. */
+  private async writeStatus(pod: DockerPod, status: DockerPodStatus, report: PassReport): Promise<DockerPod> {
     const uid = pod.metadata.uid ?? '';
     const text = canonicalJson(status);
-    if (text === canonicalJson(pod.status ?? {})) return;
+    if (text === canonicalJson(pod.status ?? {})) return pod;
     const last = this.written.get(uid);
     // Our own write is newer than the cached pod: nothing new to say.
-    if (last && last.text === text && Number(pod.metadata.resourceVersion) < last.rv) return;
+    if (last && last.text === text && Number(pod.metadata.resourceVersion) < last.rv) return pod;
     const updated = await this.deps.client.patchStatus(pod, status);
     this.written.set(uid, { text, rv: Number(updated.metadata.resourceVersion) });
     report.statusWritten = true;
+    return updated;
   }
 
   private emit(pod: DockerPod, events: PodEvent[]): void {
     for (const e of events) this.deps.events.record(pod, e.type, e.reason, e.message);
   }
+}
+
+/** The host a placement names ('' for none). */
+function hostNameOf(where: Placement): string {
+  if (where.kind === 'unschedulable') return '';
+  return where.kind === 'bound' ? where.host.hostName : where.hostName;
+}
+
+/** When a pod on a NotReady host moves: with hostFailurePolicy Reschedule, hostFailureTimeoutSeconds (300) after the host went down; never for a pinned pod. */
+function rescheduleAt(pod: DockerPod, placement: Extract<Placement, { kind: 'hostDown' }>): number | undefined {
+  if (pod.spec.hostFailurePolicy !== 'Reschedule' || pod.spec.hostName || placement.fresh) return undefined;
+  return placement.downSinceMs + (pod.spec.hostFailureTimeoutSeconds ?? 300) * 1000;
 }
 
 function allInstances(obs: PodObservation): Instance[] {

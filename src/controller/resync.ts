@@ -13,8 +13,8 @@ import type { HostBinding } from './hosts.js';
 /** What a resync needs from the rest of the operator. */
 export interface ResyncDeps {
   hosts: () => HostBinding[];
-  /** Whether the pod (by uid) is known; only called once the cache has synced. */
-  podExists: (uid: string) => boolean;
+  /** Where each known pod (by uid) is bound ('' when not yet); only called once the cache has synced. */
+  podHosts: () => Map<string, string>;
   /** Whether the namespace is one this operator watches. */
   watches: (namespace: string) => boolean;
   enqueue: (key: string) => void;
@@ -36,30 +36,48 @@ export class Resyncer {
 
   constructor(private readonly deps: ResyncDeps) {}
 
-  /** One resync of every host. */
+  /** One resync of every Ready host (a host that fails is logged and skipped). */
   async run(): Promise<ResyncReport> {
     const report: ResyncReport = { lists: 0, enqueued: 0, orphansRemoved: 0 };
     const seen = new Set<string>();
+    const pods = this.deps.podHosts();
     for (const host of this.deps.hosts()) {
-      const containers = await host.engine.listContainers({ [LABEL.managedBy]: host.ctx.instance });
-      report.lists++;
-      for (const [uid, group] of groupByUid(containers)) {
-        seen.add(uid);
-        await this.visit(host, uid, group, report);
+      try {
+        await this.sweepHost(host, pods, report, seen);
+      } catch (err) {
+        this.deps.logger.warn('resync of a host failed', { host: host.hostName, error: (err as Error).message });
       }
     }
     for (const uid of [...this.fingerprints.keys()]) if (!seen.has(uid)) this.fingerprints.delete(uid);
     return report;
   }
 
-  private async visit(host: HostBinding, uid: string, group: ContainerSummary[], report: ResyncReport): Promise<void> {
+  /** One host only (when it becomes Ready): its orphans and stale containers go, changed pods are enqueued. */
+  async runHost(host: HostBinding): Promise<ResyncReport> {
+    const report: ResyncReport = { lists: 0, enqueued: 0, orphansRemoved: 0 };
+    await this.sweepHost(host, this.deps.podHosts(), report, new Set());
+    if (report.orphansRemoved > 0) this.deps.logger.info('orphan sweep', { host: host.hostName, removed: report.orphansRemoved });
+    return report;
+  }
+
+  private async sweepHost(host: HostBinding, pods: Map<string, string>, report: ResyncReport, seen: Set<string>): Promise<void> {
+    const containers = await host.engine.listContainers({ [LABEL.managedBy]: host.ctx.instance });
+    report.lists++;
+    for (const [uid, group] of groupByUid(containers)) {
+      seen.add(uid);
+      await this.visit(host, uid, group, { pods, report });
+    }
+  }
+
+  private async visit(host: HostBinding, uid: string, group: ContainerSummary[], at: { pods: Map<string, string>; report: ResyncReport }): Promise<void> {
     const labels = group[0]?.labels ?? {};
     const namespace = labels[LABEL.namespace] ?? '';
     if (!this.deps.watches(namespace)) return;
-    if (!this.deps.podExists(uid)) {
-      this.deps.logger.info('removing orphaned containers', { host: host.hostName, namespace, name: labels[LABEL.name], uid, containers: group.length });
+    const why = strayReason(at.pods.get(uid), host.hostName);
+    if (why) {
+      this.deps.logger.info(`removing ${why} containers`, { host: host.hostName, namespace, name: labels[LABEL.name], uid, containers: group.length });
       await Promise.all(group.map((c) => host.engine.removeContainer(c.id, { force: true, removeVolumes: true })));
-      report.orphansRemoved += group.length;
+      at.report.orphansRemoved += group.length;
       this.fingerprints.delete(uid);
       return;
     }
@@ -67,8 +85,18 @@ export class Resyncer {
     if (this.fingerprints.get(uid) === print) return;
     this.fingerprints.set(uid, print);
     this.deps.enqueue(`${namespace}/${labels[LABEL.name] ?? ''}`);
-    report.enqueued++;
+    at.report.enqueued++;
   }
+}
+
+/**
+ * Why a pod's containers on `hostName` should not exist: the pod is gone from the API, or it is
+ * bound to another host (it moved while this one was away: never two copies). An unbound pod's
+ * containers are left alone (its binding may be in flight).
+ */
+export function strayReason(boundTo: string | undefined, hostName: string): string | undefined {
+  if (boundTo === undefined) return 'orphaned';
+  return boundTo !== '' && boundTo !== hostName ? `stale (the pod runs on ${boundTo})` : undefined;
 }
 
 function groupByUid(containers: ContainerSummary[]): Map<string, ContainerSummary[]> {

@@ -41,6 +41,8 @@ export interface InformerOptions<T> {
   clock?: Clock;
   /** No line (event or bookmark) for this long ends the watch, which then resumes; default 70 s. */
   inactivityTimeoutMs?: number;
+  /** Label selector of the watch (the list function must use the same one). */
+  labelSelector?: string;
   /** Server-side `timeoutSeconds` of each watch; default 300. */
   watchTimeoutSeconds?: number;
   /** Back-off after errors: doubles from `initialMs` up to `maxMs`; default 250 ms to 30 s. */
@@ -323,7 +325,12 @@ export class Informer<T extends CachedObject> {
   }
 
   private query(): Query {
-    return { allowWatchBookmarks: true, timeoutSeconds: this.options.watchTimeoutSeconds ?? 300, resourceVersion: this.rv === '' ? undefined : this.rv };
+    return {
+      allowWatchBookmarks: true,
+      timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+      resourceVersion: this.rv === '' ? undefined : this.rv,
+      labelSelector: this.options.labelSelector || undefined,
+    };
   }
 
   private track(opening: Promise<void>): void {

@@ -106,12 +106,21 @@ function restartAfter(input: PlanInput, c: Container, last: Instance): Container
   return { waiting: { reason: 'CrashLoopBackOff', message, readyAt: timing.readyAt } };
 }
 
+/**
+ * The restart count a container's status still shows when none of its instances exists any more
+ * (its host lost them, or the pod moved to another host): the kubelet keeps it from the old status
+ * too, so counts never go backwards.
+ */
+function carriedRestarts(pod: DockerPod, name: string): number {
+  return pod.status?.containerStatuses?.find((s) => s.name === name)?.restartCount ?? 0;
+}
+
 /** A container with no instance in the live sandbox: a first start, or a restart of its last run elsewhere. */
 function decideMissing(input: PlanInput, c: Container, newest: Instance | undefined): ContainerDecision {
   // A container of an earlier sandbox that ended counts as this container's last run.
   if (newest && hasTerminated(newest)) return restartAfter(input, c, newest);
   if (newest && input.pod.spec.restartPolicy === 'Never') return {};
-  return { start: { container: c, attempt: newest ? newest.attempt + 1 : 0, backoff: 0, reason: 'new' } };
+  return { start: { container: c, attempt: newest ? newest.attempt + 1 : carriedRestarts(input.pod, c.name), backoff: 0, reason: 'new' } };
 }
 
 function decideRunning(c: Container, current: Instance): ContainerDecision {

@@ -52,6 +52,9 @@ export function cpuQuota(c: Container): { quota: number; period: number } | unde
 /** Memory limit in bytes, or 0 for none. */
 export const memoryLimit = (c: Container): number => bytes(raw(c, 'limits', 'memory'));
 
+/** CPU request in millicores (defaulted to the limit when no request is set, as the API server does), or 0. */
+export const cpuRequestMilli = (c: Container): number => milli(request(c, 'cpu'));
+
 /** Memory request in bytes (defaulted to the limit), or 0. */
 export const memoryRequest = (c: Container): number => bytes(request(c, 'memory'));
 

@@ -64,6 +64,8 @@ export interface ContainerStatusInput {
   creatingReason?: string;
   /** The pod's restart policy (default Always): an ended run of an older sandbox that will not restart stays its state. */
   restartPolicy?: string;
+  /** The restart count the previous status showed: kept while no instance exists (host lost them, pod moved), as the kubelet keeps it. */
+  carriedRestarts?: number;
 }
 
 /** Whether the newest instance belongs to an older sandbox and will be replaced in the live one. */
@@ -88,7 +90,7 @@ export function containerStatus(input: ContainerStatusInput): ContainerStatus {
     ...(last ? { lastState: last } : { lastState: {} }),
     ready: running,
     started: running,
-    restartCount: current?.attempt ?? 0,
+    restartCount: current?.attempt ?? input.carriedRestarts ?? 0,
     image: input.spec.image,
     ...(current ? { imageID: `docker://${current.details.imageId}`, containerID: `docker://${current.id}` } : {}),
   };

@@ -66,7 +66,8 @@ export function deriveStatus(input: StatusInput): DockerPodStatus {
   const sandbox = liveSandbox(obs);
   const statuses = pod.spec.containers.map((spec) => {
     const override = input.waiting?.get(spec.name) ?? invalidOverride(input, spec.name);
-    return containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt: sandbox?.attempt, override, restartPolicy: pod.spec.restartPolicy }));
+    const carriedRestarts = pod.status?.containerStatuses?.find((s) => s.name === spec.name)?.restartCount;
+    return containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt: sandbox?.attempt, override, restartPolicy: pod.spec.restartPolicy, carriedRestarts }));
   });
   const phase = phaseOf(input, statuses);
   const generation = pod.metadata.generation ?? 0;

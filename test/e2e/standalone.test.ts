@@ -18,11 +18,10 @@ interface Standalone {
   output: () => string;
 }
 
-async function start(dataDir: string): Promise<Standalone> {
-  // The operator in these tests waits for an engine that never answers, so the API objects stay
-  // exactly as kubectl wrote them even on a machine with a local Docker, and SIGTERM must still
-  // stop the process cleanly while it waits.
-  const child = spawn(process.execPath, [dockerpodBin(), 'standalone', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--docker-host', `unix://${join(dataDir, 'no-engine.sock')}`]);
+async function start(dataDir: string, extra: string[] = []): Promise<Standalone> {
+  // The operator in these tests is given an engine that never answers, so nothing depends on a
+  // local Docker; its host must be reported NotReady and SIGTERM must still stop it cleanly.
+  const child = spawn(process.execPath, [dockerpodBin(), 'standalone', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--docker-host', `unix://${join(dataDir, 'no-engine.sock')}`, ...extra]);
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -80,15 +79,29 @@ describe('dockerpod standalone', function () {
     expect(crds.stdout.trim().split('\n')).to.deep.equal(['customresourcedefinition.apiextensions.k8s.io/dockerhosts.dockerpod.dev', 'customresourcedefinition.apiextensions.k8s.io/dockerpods.dockerpod.dev']);
   });
 
+  it('declares its engine as the DockerHost local, NotReady with EngineUnreachable when it does not answer, and exits 0 on SIGTERM', async function () {
+    const s = await start(dataDir);
+    running.push(s);
+    const wait = kubectl(s, ['wait', '--for=jsonpath={.status.conditions[0].reason}=EngineUnreachable', 'dockerhost/local', '--timeout=20s']);
+    expect(wait.status, wait.stderr).to.equal(0);
+    const host = JSON.parse(kubectl(s, ['get', 'dockerhost', 'local', '-o', 'json']).stdout) as { spec: { endpoint: string }; status: { conditions: Array<{ type: string; status: string; message: string }> } };
+    expect(host.spec.endpoint).to.equal(`unix://${join(dataDir, 'no-engine.sock')}`);
+    expect(host.status.conditions[0]).to.include({ type: 'Ready', status: 'False' });
+    expect(host.status.conditions[0]?.message).to.include('no-engine.sock');
+    expect(await stop(s)).to.equal(0);
+    running.pop();
+  });
+
   it('keeps objects, their uids and the resourceVersion order across a restart, and exits 0 on SIGTERM', async function () {
-    const first = await start(dataDir);
+    // The API server alone: an operator would write the pod's status between the read and the stop.
+    const first = await start(dataDir, ['--operator=false']);
     running.push(first);
     expect(kubectl(first, ['apply', '-f', '-'], POD).stdout).to.equal('dockerpod.dockerpod.dev/keep created\n');
     const before = JSON.parse(kubectl(first, ['get', 'dpod', 'keep', '-o', 'json']).stdout) as { metadata: { uid: string; resourceVersion: string } };
     expect(await stop(first)).to.equal(0);
     running.pop();
 
-    const second = await start(dataDir);
+    const second = await start(dataDir, ['--operator=false']);
     running.push(second);
     const after = JSON.parse(kubectl(second, ['get', 'dpod', 'keep', '-o', 'json']).stdout) as { metadata: { uid: string; resourceVersion: string } };
     expect(after.metadata.uid).to.equal(before.metadata.uid);

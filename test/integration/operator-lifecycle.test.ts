@@ -200,7 +200,8 @@ describe('operator: invalid pods', function () {
       message: 'spec.containers[1].name: Duplicate value: "app"',
     },
     { name: 'an unparseable quantity', mutate: (p) => { const c = p.spec.containers[0]; if (c) c.resources = { limits: { memory: '1e99' } }; }, message: 'spec.containers[0].resources.limits.memory: Invalid value: "1e99"' },
-    { name: 'hostNetwork without permission', mutate: (p) => { p.spec.hostNetwork = true; }, message: 'spec.hostNetwork: Forbidden: host namespaces are not allowed on host "local"' },
+    // Pinned to its host, the pod meets the host's policy at admission; unpinned, the scheduler keeps it off hosts that refuse it (below).
+    { name: 'hostNetwork without permission on the pinned host', mutate: (p) => { p.spec.hostNetwork = true; p.spec.hostName = 'local'; }, message: 'spec.hostNetwork: Forbidden: host namespaces are not allowed on host "local"' },
   ];
 
   for (const c of cases) {
@@ -218,6 +219,20 @@ describe('operator: invalid pods', function () {
       expect(await containersOf(t, created.metadata.uid ?? '')).to.deep.equal([]);
     });
   }
+
+  it('keeps an unpinned hostNetwork pod off a host that refuses host namespaces: Unschedulable, a FailedScheduling Warning, no container', async function () {
+    const pod = webPod('hostnet');
+    pod.spec.hostNetwork = true;
+    const created = await create(t, pod);
+    const waiting = await waitFor(t, 'hostnet', (p) => p.status?.conditions?.some((x) => x.type === 'PodScheduled' && x.reason === 'Unschedulable') === true);
+    expect(waiting.status?.conditions?.find((x) => x.type === 'PodScheduled')?.message).to.equal(
+      "0/1 hosts are available: 1 host(s) didn't allow the pod's host namespaces, privileged containers or host paths (spec.policy).",
+    );
+    await t.operator.events.flush();
+    const events = await t.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.uid=${created.metadata.uid ?? ''},reason=FailedScheduling` });
+    expect(events.items.map((e) => e.type)).to.deep.equal(['Warning']);
+    expect(await containersOf(t, created.metadata.uid ?? '')).to.deep.equal([]);
+  });
 
   it('refuses a pod without an image that got past the schema, and runs a valid pod created at the same time', async function () {
     // Stored directly, as a CRD schema change could leave such an object behind.

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { KubeConfig, CustomObjectsApi } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
-import { SingleHostResolver } from '../../src/controller/hosts.js';
 import { Operator } from '../../src/controller/operator.js';
 import { silentLogger, createLogger } from '../../src/observability/logger.js';
 import { connectEngine } from '../../src/runtime/docker/dockerode-engine.js';
@@ -25,7 +24,9 @@ export interface TestOperator {
   kc: KubeConfig;
   custom: CustomObjectsApi;
   operator: Operator;
+  /** A client of the implicit host's engine for the test's own checks (not counted in `calls`). */
   engine: DockerEngine;
+  /** Every Docker call the operator made, on any host. */
   calls: CallCounter;
   instance: string;
   stop(): Promise<void>;
@@ -33,47 +34,59 @@ export interface TestOperator {
 
 /** Options of a test operator. */
 export interface TestOperatorOptions {
-  engine?: EngineName;
+  /** Engine of the implicit host `local`; `none` for a fleet of DockerHosts the test declares itself. */
+  engine?: EngineName | 'none';
   restartBackoffMs?: number;
   resyncPeriodMs?: number;
+  heartbeatPeriodMs?: number;
+  hostFailureGraceMs?: number;
+  hostSelector?: string;
   /** Reuse a running API server (restart of the operator alone). */
   api?: TestApiServer;
   /** Apply the kubelet's negative OOM scores (these machines refuse them; the operator must cope). */
   negativeOomScores?: boolean;
 }
 
-/** Starts an operator for `scope` and waits for its cache to sync. */
+/** Starts an operator for `scope` and waits for its caches to sync. */
 export async function startTestOperator(scope: DockerScope, options: TestOperatorOptions = {}): Promise<TestOperator> {
   const api = options.api ?? (await startTestApiServer());
   const kc = new KubeConfig();
   kc.loadFromFile(api.kubeconfigPath);
   const calls = new CallCounter();
-  const raw = connectEngine(engineConnectOptions(options.engine ?? 'a'));
-  const engine = instrument(raw, calls.record);
+  const engineName = options.engine ?? 'a';
   const instance = `test-${scope.id}`;
   const backoff = options.restartBackoffMs ?? 400;
-  const hosts = new SingleHostResolver(engine, {
-    instance,
-    extraLabels: scope.labels,
-    pauseImage: TEST_IMAGES.pause,
-    podNetwork: 'bridge',
-    cgroupRoot: `/dockerpod-test-${scope.id}`,
-    negativeOomScores: options.negativeOomScores ?? false,
-    restartBackoff: { initialMs: backoff, maxMs: backoff * 8 },
-    hostName: 'local',
-    hostIP: '127.0.0.1',
-    policy: { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] },
-  });
-  await hosts.init();
   const logger = process.env['DOCKERPOD_TEST_LOG'] ? createLogger({ level: 'debug', format: 'text' }) : silentLogger;
-  const operator = new Operator({ kubeConfig: kc, hosts, concurrency: 8, resyncPeriodMs: options.resyncPeriodMs ?? 60_000, logger });
+  const operator = new Operator({
+    kubeConfig: kc,
+    settings: {
+      instance,
+      extraLabels: scope.labels,
+      pauseImage: TEST_IMAGES.pause,
+      podNetwork: 'bridge',
+      cgroupRoot: `/dockerpod-test-${scope.id}`,
+      negativeOomScores: options.negativeOomScores ?? false,
+      restartBackoff: { initialMs: backoff, maxMs: backoff * 8 },
+    },
+    ...(engineName === 'none'
+      ? {}
+      : { implicitHost: { name: 'local', connection: engineConnectOptions(engineName), hostIP: '127.0.0.1', policy: { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] } } }),
+    ...(options.hostSelector ? { hostSelector: options.hostSelector } : {}),
+    localAddress: '127.0.0.1',
+    connect: (connection) => instrument(connectEngine(connection), calls.record),
+    concurrency: 8,
+    resyncPeriodMs: options.resyncPeriodMs ?? 60_000,
+    heartbeatPeriodMs: options.heartbeatPeriodMs ?? 10_000,
+    ...(options.hostFailureGraceMs !== undefined ? { hostFailureGraceMs: options.hostFailureGraceMs } : {}),
+    logger,
+  });
   await operator.start(10_000);
   return {
     api,
     kc,
     custom: kc.makeApiClient(CustomObjectsApi),
     operator,
-    engine,
+    engine: connectEngine(engineConnectOptions(engineName === 'none' ? 'a' : engineName)),
     calls,
     instance,
     stop: async () => {

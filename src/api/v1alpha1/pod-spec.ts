@@ -97,6 +97,15 @@ export const DockerPodSpec = obj(
       }),
     ),
     hostSelector: opt(stringMap('Labels a DockerHost must have to run this pod, like nodeSelector.')),
+    hostFailurePolicy: opt(
+      oneOf(
+        ['Wait', 'Reschedule'] as const,
+        'What happens when the bound DockerHost stops answering: Wait (default) keeps the pod bound, Ready=False and then phase Unknown, until the host returns; Reschedule binds it to another fitting host after hostFailureTimeoutSeconds and removes its stale containers when the old host returns.',
+      ),
+    ),
+    hostFailureTimeoutSeconds: opt(
+      int('Seconds the bound host may be NotReady before a pod with hostFailurePolicy Reschedule moves (default 300).', { minimum: 1, format: 'int64' }),
+    ),
     restartPolicy: opt(oneOf(['Always', 'OnFailure', 'Never'] as const, 'Restart policy for every container of the pod.', 'Always')),
     terminationGracePeriodSeconds: opt(
       int('Seconds a container has to stop after SIGTERM (preStop hooks included) before it is killed.', { minimum: 0, default: 30, format: 'int64' }),

@@ -155,18 +155,25 @@ function quietInspect<T extends http.Agent>(agent: T, label: string): T {
   return agent;
 }
 
-/** docker-modem options for one client; every field is set so DOCKER_HOST & co. in the environment cannot leak in. */
-function modemOptions(options: EngineConnectOptions, agentOptions: http.AgentOptions): ModemOptions {
-  const version = options.apiVersion ?? 'v1.41';
-  const common = { version, timeout: undefined, ca: undefined, cert: undefined, key: undefined, headers: {} };
+/** The keep-alive agent of a TCP endpoint: HTTPS with the endpoint's TLS settings, or plain HTTP. */
+function tcpAgent(secure: boolean, tls: EngineTlsOptions | undefined, agentOptions: http.AgentOptions): http.Agent {
+  return secure ? quietInspect(new https.Agent({ ...agentOptions, ...tlsAgentOptions(tls ?? {}) }), 'https.Agent') : quietInspect(new http.Agent(agentOptions), 'http.Agent');
+}
+
+/**
+ * docker-modem options for one client; every field is set so DOCKER_HOST & co. in the environment
+ * cannot leak in. `pinned` null means unversioned paths (GET /version before the version is known).
+ */
+function modemOptions(options: EngineConnectOptions, agentOptions: http.AgentOptions, pinned: string | null = options.apiVersion ?? 'v1.41'): ModemOptions {
+  const common = { version: pinned ?? undefined, timeout: undefined, ca: undefined, cert: undefined, key: undefined, headers: {} };
   if (options.endpoint.startsWith('unix://')) {
     return { ...common, socketPath: options.endpoint.slice('unix://'.length), host: undefined, port: undefined, protocol: 'http', agent: quietInspect(new http.Agent(agentOptions), 'http.Agent') };
   }
   const url = new URL(options.endpoint.replace(/^tcp:/, 'http:'));
   if (!['http:', 'https:'].includes(url.protocol)) throw new DockerError(`unsupported Docker endpoint ${options.endpoint}`, undefined, 'connect');
   const secure = options.tls !== undefined || url.protocol === 'https:';
-  const agent = secure ? quietInspect(new https.Agent({ ...agentOptions, ...tlsAgentOptions(options.tls ?? {}) }), 'https.Agent') : quietInspect(new http.Agent(agentOptions), 'http.Agent');
-  return { ...common, socketPath: undefined, host: url.hostname, port: url.port || (secure ? '2376' : '2375'), protocol: secure ? 'https' : 'http', pathPrefix: '/', agent };
+  const port = url.port || (secure ? '2376' : '2375');
+  return { ...common, socketPath: undefined, host: url.hostname, port, protocol: secure ? 'https' : 'http', pathPrefix: '/', agent: tcpAgent(secure, options.tls, agentOptions) };
 }
 
 function toSummary(c: Docker.ContainerInfo): ContainerSummary {
@@ -440,6 +447,38 @@ class DockerodeEngine implements DockerEngine {
       stream.on('error', (err: Error) => end(toDockerError(err, 'events')));
     }, (err: unknown) => end(toDockerError(err, 'events')));
     return { close: () => end() };
+  }
+}
+
+/** What GET /version says about an engine's API. */
+export interface EngineVersion {
+  version: string;
+  /** Highest API version the engine speaks, e.g. "1.41". */
+  apiVersion: string;
+  /** Lowest API version it still accepts (Docker 29 raised it to 1.44). */
+  minApiVersion: string;
+}
+
+/**
+ * Asks the engine which API versions it speaks, on the unversioned path (a versioned client is
+ * refused outright by engines that dropped its version), over a throwaway connection.
+ * Failures surface as DockerErrors with the transport's or engine's message.
+ */
+export async function probeEngineVersion(options: EngineConnectOptions, signal?: AbortSignal): Promise<EngineVersion> {
+  const modem = new Docker(modemOptions(options, { keepAlive: false }, null)).modem as unknown as {
+    dial(opts: object, cb: (err: unknown, data: unknown) => void): void;
+  };
+  const deadline = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  const abortSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  try {
+    const raw = await new Promise<unknown>((resolve, reject) =>
+      modem.dial({ path: '/version', method: 'GET', statusCodes: { 200: true, 500: 'server error' }, abortSignal }, (err, data) => (err ? reject(toDockerError(err, 'version')) : resolve(data))),
+    );
+    const body = obj(raw);
+    return { version: str(body['Version']), apiVersion: str(body['ApiVersion']), minApiVersion: str(body['MinAPIVersion']) };
+  } catch (err) {
+    if (deadline.aborted) throw Object.assign(new DockerError(`version timed out after ${options.timeoutMs ?? 10_000} ms`, undefined, 'version'), { cause: err });
+    throw toDockerError(err, 'version');
   }
 }
 

@@ -1,0 +1,372 @@
+/**
+ * The fleet: every DockerHost this operator owns, its engine client, its readiness and the pods
+ * bound to it, and the answer to "where does this pod run?". Placement is the pure scheduler over
+ * a snapshot of the hosts and their loads (the requests of bound pods plus in-memory
+ * reservations), taken and reserved synchronously, so concurrent reconciles never over-commit a
+ * host. A binding never moves on its own: a bound pod is placed on its host, ready or not.
+ */
+import type { DockerHost } from '../../api/v1alpha1/dockerhost.js';
+import type { DockerPod } from '../../api/v1alpha1/dockerpod.js';
+import type { Logger } from '../../observability/logger.js';
+import type { HostPolicy } from '../../planner/admission.js';
+import { connectEngine, probeEngineVersion, type EngineConnectOptions, type EngineVersion } from '../../runtime/docker/dockerode-engine.js';
+import { classifyEngineError, negotiateApiVersion } from '../../runtime/docker/engine-errors.js';
+import type { DockerEngine, EngineInfo } from '../../runtime/docker/types.js';
+import { addLoad, hostAllocatable, podDemand, schedulePod, type HostCandidate, type HostLoad, type PodDemand, type Resources } from '../../scheduler/index.js';
+import type { HeartbeatResult } from '../../status/host-status.js';
+import type { Clock } from '../../util/clock.js';
+import type { HostBinding, HostResolver, Placement, PodSettings } from '../hosts.js';
+import { connectionKey, HostConfigError, hostConnectOptions, type SecretReader } from './host-connection.js';
+
+/** The host `--docker-host` (or standalone mode) declares: its connection comes from flags, not a Secret. */
+export interface ImplicitHost {
+  name: string;
+  connection: EngineConnectOptions;
+  hostIP?: string;
+  /** Allowed by operator flags, on top of the DockerHost's own policy. */
+  policy: HostPolicy;
+}
+
+/** What a readiness or spec change of a host means for the pods. */
+export type HostChange = 'ready' | 'notReady' | 'updated' | 'removed';
+
+/** How the fleet is built. */
+export interface FleetOptions {
+  settings: PodSettings;
+  readSecret: SecretReader;
+  /** The pods in the cache (for loads and bound pods). */
+  pods: () => DockerPod[];
+  clock: Clock;
+  logger: Logger;
+  implicit?: ImplicitHost;
+  /** This machine's address, the hostIP of hosts on a unix socket. */
+  localAddress: string;
+  /** Engine clients (tests wrap them to count calls). */
+  connect?: (options: EngineConnectOptions, hostName: string) => DockerEngine;
+  probe?: (options: EngineConnectOptions, signal?: AbortSignal) => Promise<EngineVersion>;
+  /** Deadline of one heartbeat (default 5 s). */
+  heartbeatTimeoutMs?: number;
+  /** A host NotReady for this long puts its pods in phase Unknown (default 40 s). */
+  hostFailureGraceMs?: number;
+  onChange?: (hostName: string, change: HostChange) => void;
+}
+
+interface Connection {
+  key: string;
+  engine: DockerEngine;
+  apiVersion: string;
+}
+
+interface Entry {
+  host: DockerHost;
+  conn?: Connection;
+  info?: EngineInfo;
+  ready: boolean;
+  /** When readiness last changed (or the host was first seen). */
+  transitionMs: number;
+  problem?: { reason: string; message: string };
+  binding?: HostBinding;
+}
+
+interface Reservation { host: string; demand: PodDemand }
+
+const MAX_API = '1.47';
+const MIN_API = '1.40';
+
+const isTerminal = (pod: DockerPod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
+/** The pod's host: the written binding, else the pin. */
+export const boundHostOf = (pod: DockerPod): string | undefined => pod.status?.hostName || pod.spec.hostName || undefined;
+
+/** The fleet of hosts and the placement of pods on them. */
+export class Fleet implements HostResolver {
+  private readonly entries = new Map<string, Entry>();
+  private readonly reservations = new Map<string, Reservation>();
+  private readonly demands = new Map<string, { generation: number; demand: PodDemand }>();
+
+  constructor(private readonly options: FleetOptions) {}
+
+  /** Hosts known, by name. */
+  names(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  /** The DockerHost as last seen. */
+  host(name: string): DockerHost | undefined {
+    return this.entries.get(name)?.host;
+  }
+
+  /** Adds or updates a host from the cache; a changed spec rebuilds its binding and may reconnect. */
+  upsert(host: DockerHost): void {
+    const name = host.metadata.name ?? '';
+    const entry = this.entries.get(name);
+    if (!entry) {
+      this.entries.set(name, { host, ready: false, transitionMs: this.options.clock.now() });
+      return;
+    }
+    const changed = JSON.stringify(entry.host.spec) !== JSON.stringify(host.spec) || JSON.stringify(entry.host.metadata.labels) !== JSON.stringify(host.metadata.labels);
+    entry.host = host;
+    if (changed && entry.info) entry.binding = this.bindingOf(entry, entry.info);
+    if (changed) this.options.onChange?.(name, 'updated');
+  }
+
+  /** Forgets a host (its DockerHost is gone). */
+  remove(name: string): void {
+    if (!this.entries.delete(name)) return;
+    for (const [uid, r] of this.reservations) if (r.host === name) this.reservations.delete(uid);
+    this.options.onChange?.(name, 'removed');
+  }
+
+  /** Pings the host's engine and reads its facts; updates readiness. Never throws. */
+  async heartbeat(name: string, signal?: AbortSignal): Promise<HeartbeatResult | undefined> {
+    const entry = this.entries.get(name);
+    if (!entry) return undefined;
+    const deadline = AbortSignal.timeout(this.options.heartbeatTimeoutMs ?? 5000);
+    const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      const conn = await this.connection(entry, abort);
+      await conn.engine.ping(abort);
+      const info = await conn.engine.info(abort);
+      const twin = this.twinOf(entry, info);
+      if (twin) throw new HostConfigError('DuplicateEngine', `engine ${info.id} is already DockerHost ${twin}: two hosts on one engine would each take the other's containers for strays`);
+      this.markReady(entry, info);
+      return { ok: true, info: { version: info.serverVersion, apiVersion: conn.apiVersion.replace(/^v/, ''), os: info.os, kernel: info.kernelVersion, cgroupDriver: info.cgroupDriver, cgroupVersion: info.cgroupVersion, cpus: info.cpus, memoryBytes: info.memoryBytes } };
+    } catch (err) {
+      const problem = err instanceof HostConfigError ? { reason: err.reason, message: err.message } : classifyEngineError(err);
+      // A TLS, credential or version problem may be fixed by a new Secret or engine: negotiate afresh.
+      if (problem.reason !== 'EngineUnreachable') delete entry.conn;
+      this.markDown(entry, problem);
+      return { ok: false, ...problem };
+    }
+  }
+
+  private implicitFor(name: string): ImplicitHost | undefined {
+    return this.options.implicit?.name === name ? this.options.implicit : undefined;
+  }
+
+  private async connection(entry: Entry, signal: AbortSignal): Promise<Connection> {
+    const name = entry.host.metadata.name ?? '';
+    const implicit = this.implicitFor(name);
+    const base = implicit ? implicit.connection : await hostConnectOptions(entry.host, this.options.readSecret);
+    const key = connectionKey(base);
+    if (entry.conn?.key === key) return entry.conn;
+    const { apiVersion, engineVersion } = await this.negotiate(base, signal);
+    entry.conn = { key, engine: (this.options.connect ?? connectEngine)({ ...base, apiVersion }, name), apiVersion };
+    this.options.logger.info('connected to Docker engine', { host: name, endpoint: base.endpoint, engineVersion, apiVersion });
+    return entry.conn;
+  }
+
+  /** The API version to pin: the engine's highest that this operator speaks, within what the engine still accepts. */
+  private async negotiate(base: EngineConnectOptions, signal: AbortSignal): Promise<{ apiVersion: string; engineVersion: string }> {
+    const version = await (this.options.probe ?? probeEngineVersion)(base, signal);
+    const apiVersion = negotiateApiVersion(version.apiVersion, MIN_API, MAX_API);
+    if (version.minApiVersion && compareVersions(version.minApiVersion, apiVersion.replace(/^v/, '')) > 0) {
+      throw new HostConfigError('APIVersionUnsupported', `engine ${version.version} requires API ${version.minApiVersion} or newer; this operator speaks ${MIN_API} to ${MAX_API}`);
+    }
+    return { apiVersion, engineVersion: version.version };
+  }
+
+  /** Another Ready host on the same engine (by the engine's ID), if any. */
+  private twinOf(entry: Entry, info: EngineInfo): string | undefined {
+    if (!info.id) return undefined;
+    for (const [name, other] of this.entries) if (other !== entry && other.ready && other.info?.id === info.id) return name;
+    return undefined;
+  }
+
+  private markReady(entry: Entry, info: EngineInfo): void {
+    entry.info = info;
+    entry.binding = this.bindingOf(entry, info);
+    delete entry.problem;
+    if (entry.ready) return;
+    entry.ready = true;
+    entry.transitionMs = this.options.clock.now();
+    this.options.onChange?.(entry.host.metadata.name ?? '', 'ready');
+  }
+
+  private markDown(entry: Entry, problem: { reason: string; message: string }): void {
+    entry.problem = problem;
+    if (!entry.ready) return;
+    entry.ready = false;
+    entry.transitionMs = this.options.clock.now();
+    this.options.onChange?.(entry.host.metadata.name ?? '', 'notReady');
+  }
+
+  private bindingOf(entry: Entry, info: EngineInfo): HostBinding {
+    const name = entry.host.metadata.name ?? '';
+    const implicit = this.implicitFor(name);
+    const hostIP = implicit?.hostIP || addressOf(entry.host.spec.endpoint, this.options.localAddress);
+    const settings = this.options.settings;
+    const engine = entry.conn?.engine ?? entry.binding?.engine;
+    if (!engine) throw new Error(`host ${name} has no engine client`);
+    return {
+      hostName: name,
+      hostIP,
+      engine,
+      policy: policyOf(entry.host, implicit),
+      ctx: { ...settings, cgroupRoot: entry.host.spec.cgroupParent || settings.cgroupRoot, cgroupDriver: info.cgroupDriver, memoryCapacity: info.memoryBytes, hostName: name, hostIP },
+    };
+  }
+
+  /** Whether the host answers. */
+  isReady(name: string): boolean {
+    return this.entries.get(name)?.ready === true;
+  }
+
+  /** Why the host does not answer, and since when (ms). */
+  problem(name: string): { reason: string; message: string; sinceMs: number } | undefined {
+    const entry = this.entries.get(name);
+    if (!entry || entry.ready) return undefined;
+    return { reason: entry.problem?.reason ?? 'Unknown', message: entry.problem?.message ?? 'no heartbeat yet', sinceMs: entry.transitionMs };
+  }
+
+  /** The binding of a Ready host. */
+  binding(name: string): HostBinding | undefined {
+    const entry = this.entries.get(name);
+    return entry?.ready ? entry.binding : undefined;
+  }
+
+  /** Ready hosts, for event streams and resyncs. */
+  all(): HostBinding[] {
+    return [...this.entries.values()].filter((e) => e.ready && e.binding).map((e) => e.binding as HostBinding);
+  }
+
+  /** The engine client of a host, ready or not (for a last teardown attempt). */
+  engineOf(name: string): DockerEngine | undefined {
+    return this.entries.get(name)?.conn?.engine;
+  }
+
+  /** Where the pod runs; binds (reserving its requests) when it has no host yet. Synchronous, so two passes cannot both take the last room. */
+  place(pod: DockerPod): Placement {
+    const uid = pod.metadata.uid ?? '';
+    // The cache shows the binding: the reservation has done its job (a stale cache may still show an older host).
+    if (pod.status?.hostName && pod.status.hostName === this.reservations.get(uid)?.host) this.reservations.delete(uid);
+    const located = this.locate(pod);
+    if (located) return located;
+    const pinned = pod.spec.hostName;
+    if (pinned) {
+      if (!this.entries.has(pinned)) return { kind: 'unschedulable', message: `DockerHost ${pinned} (spec.hostName) does not exist` };
+      this.reservations.set(uid, { host: pinned, demand: this.demandOf(pod) });
+      return this.placementOn(pinned, true);
+    }
+    const result = schedulePod(pod, this.candidates(), this.loads(uid));
+    if (!('host' in result)) return { kind: 'unschedulable', message: result.message };
+    this.reservations.set(uid, { host: result.host, demand: this.demandOf(pod) });
+    return this.placementOn(result.host, true);
+  }
+
+  /** Where the pod runs (its written binding, else its reservation), without binding it. */
+  locate(pod: DockerPod): Placement | undefined {
+    // A reservation is newer than anything the cache shows (a binding being written, or a move).
+    const bound = this.reservations.get(pod.metadata.uid ?? '')?.host || pod.status?.hostName;
+    return bound ? this.placementOn(bound, false) : undefined;
+  }
+
+  private placementOn(name: string, fresh: boolean): Placement {
+    const entry = this.entries.get(name);
+    if (!entry) return { kind: 'hostMissing', hostName: name };
+    if (entry.ready && entry.binding) return { kind: 'bound', host: entry.binding, fresh };
+    const graceMs = this.options.hostFailureGraceMs ?? 40_000;
+    return {
+      kind: 'hostDown',
+      hostName: name,
+      hostIP: entry.binding?.hostIP ?? addressOf(entry.host.spec.endpoint, this.options.localAddress),
+      message: entry.problem ? `${entry.problem.reason}: ${entry.problem.message}` : 'no heartbeat yet',
+      downSinceMs: entry.transitionMs,
+      unknownAtMs: entry.transitionMs + graceMs,
+      fresh,
+      hostDeleting: Boolean(entry.host.metadata.deletionTimestamp),
+    };
+  }
+
+  /** Drops what the fleet remembers of a pod (it is gone, or its binding is written and cached). */
+  release(uid: string): void {
+    this.reservations.delete(uid);
+    this.demands.delete(uid);
+  }
+
+  /** Unbinds a pod so the next placement schedules it afresh (Reschedule policy). */
+  unbind(uid: string): void {
+    this.reservations.delete(uid);
+  }
+
+  private demandOf(pod: DockerPod): PodDemand {
+    const uid = pod.metadata.uid ?? '';
+    const generation = pod.metadata.generation ?? 0;
+    const cached = this.demands.get(uid);
+    if (cached && cached.generation === generation) return cached.demand;
+    const demand = podDemand(pod);
+    this.demands.set(uid, { generation, demand });
+    return demand;
+  }
+
+  /** The host a pod is on or headed for: a reservation is newer than what the cache shows. */
+  private hostOf(pod: DockerPod): string | undefined {
+    return this.reservations.get(pod.metadata.uid ?? '')?.host ?? boundHostOf(pod);
+  }
+
+  /** Requests of bound, pinned and reserved pods per host (terminal pods release theirs), leaving out `except`. */
+  loads(except?: string): Map<string, HostLoad> {
+    const loads = new Map<string, HostLoad>();
+    const counted = new Set<string>();
+    for (const pod of this.options.pods()) {
+      const uid = pod.metadata.uid ?? '';
+      const host = this.hostOf(pod);
+      if (uid === except || !host || isTerminal(pod)) continue;
+      counted.add(uid);
+      addLoad(loads, host, this.demandOf(pod));
+    }
+    for (const [uid, r] of this.reservations) if (uid !== except && !counted.has(uid)) addLoad(loads, r.host, r.demand);
+    return loads;
+  }
+
+  private candidates(): HostCandidate[] {
+    return [...this.entries.values()].map((e) => ({
+      name: e.host.metadata.name ?? '',
+      labels: e.host.metadata.labels ?? {},
+      ready: e.ready,
+      unschedulable: e.host.spec.unschedulable === true || Boolean(e.host.metadata.deletionTimestamp),
+      allocatable: this.allocatable(e.host.metadata.name ?? '') ?? { cpuMilli: 0, memoryBytes: 0, pods: 0 },
+      policy: e.binding?.policy ?? { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] },
+    }));
+  }
+
+  /** Capacity minus reserved, from the spec and the engine's last facts. */
+  allocatable(name: string): Resources | undefined {
+    const entry = this.entries.get(name);
+    if (!entry) return undefined;
+    return hostAllocatable(entry.host.spec, entry.info ? { cpus: entry.info.cpus, memoryBytes: entry.info.memoryBytes } : undefined);
+  }
+
+  /** Pods bound (or pinned, or reserved) to the host, terminal ones included. */
+  boundPods(name: string): DockerPod[] {
+    return this.options.pods().filter((p) => this.hostOf(p) === name);
+  }
+}
+
+/** What a host allows: its spec.policy, plus what operator flags allow on the implicit host. */
+function policyOf(host: DockerHost, implicit: ImplicitHost | undefined): HostPolicy {
+  const spec = host.spec.policy ?? {};
+  const flags = implicit?.policy;
+  return {
+    allowHostNamespaces: spec.allowHostNamespaces === true || flags?.allowHostNamespaces === true,
+    allowPrivileged: spec.allowPrivileged === true || flags?.allowPrivileged === true,
+    allowedHostPaths: [...(spec.allowedHostPaths ?? []), ...(flags?.allowedHostPaths ?? [])],
+  };
+}
+
+/** The address of a host: the TCP endpoint's host, else this machine's. */
+export function addressOf(endpoint: string, localAddress: string): string {
+  const tcp = /^(?:tcp|ssh):\/\/(?:[^@/]+@)?(\[[^\]]+\]|[^:/]+)/.exec(endpoint);
+  return tcp?.[1]?.replace(/^\[|\]$/g, '') ?? localAddress;
+}
+
+/** Compares dotted versions numerically ("1.9" < "1.41"). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}

@@ -1,0 +1,167 @@
+/**
+ * The DockerHost controller: one level-triggered pass per host and heartbeat period. A pass
+ * feeds the cached DockerHost to the fleet, holds it with a finalizer, pings its engine, and
+ * writes the status (Ready with the engine's own reason, engine facts, allocatable, allocated,
+ * pods) only when it changed, apart from a heartbeat time at most every 40 s. A host being
+ * deleted is let go only when no pod is bound to it any more; its status names the pods it waits for.
+ */
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { DockerHost, DockerHostStatus } from '../../api/v1alpha1/dockerhost.js';
+import type { DockerPod } from '../../api/v1alpha1/dockerpod.js';
+import { GROUP, VERSION } from '../../api/v1alpha1/group.js';
+import type { EventRecorder } from '../../kube/event-recorder.js';
+import { Informer } from '../../kube/informer.js';
+import type { Logger } from '../../observability/logger.js';
+import { renderResources, type HostLoad } from '../../scheduler/index.js';
+import { stampConditions } from '../../status/conditions.js';
+import { deriveHostStatus } from '../../status/host-status.js';
+import { canonicalJson } from '../../util/canonical.js';
+import type { Clock } from '../../util/clock.js';
+import { WorkQueue, type ReconcileResult } from '../work-queue.js';
+import type { Fleet } from './fleet.js';
+import { DockerHostClient, HOST_FINALIZER } from './host-client.js';
+
+/** How the host controller runs. */
+export interface HostControllerOptions {
+  kubeConfig: KubeConfig;
+  custom: CustomObjectsApi;
+  fleet: Fleet;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  /** Heartbeat period (default 10 s). */
+  heartbeatPeriodMs?: number;
+  /** Only hosts with these labels (`--host-selector`). */
+  labelSelector?: string;
+  watchInactivityMs?: number;
+}
+
+const rfc3339 = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+const isTerminal = (pod: DockerPod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+const podKey = (pod: DockerPod): string => `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
+
+/** Watches DockerHosts and keeps the fleet and their statuses current. */
+export class HostController {
+  readonly informer: Informer<DockerHost>;
+  readonly queue: WorkQueue;
+  private readonly client: DockerHostClient;
+  private readonly written = new Map<string, { text: string; rv: number }>();
+
+  constructor(private readonly options: HostControllerOptions) {
+    this.client = new DockerHostClient(options.custom);
+    this.informer = new Informer<DockerHost>({
+      kubeConfig: options.kubeConfig,
+      path: `/apis/${GROUP}/${VERSION}/dockerhosts`,
+      list: () => this.client.list(options.labelSelector),
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+      clock: options.clock,
+      ...(options.watchInactivityMs ? { inactivityTimeoutMs: options.watchInactivityMs } : {}),
+      logger: options.logger,
+    });
+    this.queue = new WorkQueue((name) => this.reconcile(name), {
+      concurrency: 4,
+      clock: options.clock,
+      onResult: (r) => {
+        if (r.outcome === 'error') options.logger.warn('host reconcile failed', { controller: 'dockerhost', host: r.key, retries: r.retries, error: (r.error as Error | undefined)?.message });
+      },
+    });
+    const enqueue = (host: DockerHost): void => this.queue.add(host.metadata.name ?? '');
+    this.informer.on('add', enqueue);
+    this.informer.on('update', (host, old) => {
+      // Our own status writes come back as updates: only spec, labels and deletion matter.
+      if (host.metadata.generation !== old.metadata.generation || canonicalJson(host.metadata.labels ?? {}) !== canonicalJson(old.metadata.labels ?? {}) || host.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) enqueue(host);
+      else options.fleet.upsert(host);
+    });
+    this.informer.on('delete', (host) => {
+      options.fleet.remove(host.metadata.name ?? '');
+      this.written.delete(host.metadata.uid ?? '');
+    });
+  }
+
+  /** Starts watching and heart-beating; resolves once the cache synced (or the timeout passed). */
+  async start(syncTimeoutMs: number): Promise<boolean> {
+    this.informer.start();
+    const synced = await this.informer.waitForSync(syncTimeoutMs);
+    this.queue.start();
+    return synced;
+  }
+
+  /** Stops watching; in-flight heartbeats finish within `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.queue.shutdown(timeoutMs);
+    await this.informer.stop();
+  }
+
+  /** Asks for a pass of a host now (a pod bound to it went away, say). */
+  touch(name: string): void {
+    if (this.informer.get(undefined, name)) this.queue.add(name);
+  }
+
+  /** One pass: heartbeat and status of one host. */
+  async reconcile(name: string): Promise<ReconcileResult> {
+    const cached = this.informer.get(undefined, name);
+    if (!cached) {
+      this.options.fleet.remove(name);
+      return {};
+    }
+    this.options.fleet.upsert(cached);
+    const host = cached.metadata.deletionTimestamp ? cached : await this.client.addFinalizer(cached);
+    if (host.spec.tls?.insecureSkipVerify === true) {
+      this.options.events.record(host, 'Warning', 'InsecureSkipVerify', `TLS verification of ${host.spec.endpoint} is off (spec.tls.insecureSkipVerify): anyone on the path can impersonate the engine`);
+    }
+    const heartbeat = await this.options.fleet.heartbeat(name);
+    if (!heartbeat) return {};
+    const bound = this.options.fleet.boundPods(name).filter((p) => !isTerminal(p));
+    let status = this.statusOf(host, heartbeat, bound);
+    if (host.metadata.deletionTimestamp) {
+      const released = await this.finalize(host, bound);
+      if (released) return {};
+      status = this.withTerminating(host, status, bound);
+    }
+    await this.writeStatus(host, status);
+    return { requeueAfterMs: this.options.heartbeatPeriodMs ?? 10_000 };
+  }
+
+  private statusOf(host: DockerHost, heartbeat: NonNullable<Awaited<ReturnType<Fleet['heartbeat']>>>, bound: DockerPod[]): DockerHostStatus {
+    const name = host.metadata.name ?? '';
+    const nowMs = this.options.clock.now();
+    const load: HostLoad = this.options.fleet.loads().get(name) ?? { cpuMilli: 0, memoryBytes: 0, pods: 0, hostPorts: [] };
+    const allocatable = this.options.fleet.allocatable(name);
+    return deriveHostStatus({
+      host,
+      heartbeat,
+      allocatable: allocatable ? renderResources(allocatable) : undefined,
+      allocated: renderResources(load),
+      pods: bound.length,
+      now: rfc3339(nowMs),
+      nowMs,
+    });
+  }
+
+  /** Removes the finalizer when no pod is bound any more; true when the host was let go. */
+  private async finalize(host: DockerHost, bound: DockerPod[]): Promise<boolean> {
+    if (bound.length > 0 || !(host.metadata.finalizers ?? []).includes(HOST_FINALIZER)) return bound.length === 0;
+    await this.client.removeFinalizer(host);
+    this.options.logger.info('released DockerHost', { controller: 'dockerhost', host: host.metadata.name });
+    return true;
+  }
+
+  private withTerminating(host: DockerHost, status: DockerHostStatus, bound: DockerPod[]): DockerHostStatus {
+    const names = bound.map(podKey).sort();
+    const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, and ${names.length - 10} more` : '');
+    const terminating = { type: 'Terminating', status: 'True' as const, reason: 'PodsBound', message: `waiting for ${names.length} pod(s) bound to this host: ${shown}` };
+    const others = (status.conditions ?? []).filter((c) => c.type !== 'Terminating');
+    const stamped = stampConditions([terminating], host.status?.conditions, rfc3339(this.options.clock.now()), host.metadata.generation ?? 0);
+    return { ...status, conditions: [...others, ...stamped] };
+  }
+
+  private async writeStatus(host: DockerHost, status: DockerHostStatus): Promise<void> {
+    const uid = host.metadata.uid ?? '';
+    const text = canonicalJson(status);
+    if (text === canonicalJson(host.status ?? {})) return;
+    const last = this.written.get(uid);
+    if (last && last.text === text && Number(host.metadata.resourceVersion) < last.rv) return;
+    const updated = await this.client.patchStatus(host, status);
+    this.written.set(uid, { text, rv: Number(updated.metadata.resourceVersion) });
+  }
+}
