@@ -15,11 +15,19 @@ export function loadKubeConfig(path: string): KubeConfig {
   return kc;
 }
 
+/** --host-selector takes equality terms only (`k=v,k=v`): the operator derives its partition and its implicit host's labels from them. */
+export function checkHostSelector(selector: string): void {
+  if (selector === '') return;
+  const bad = selector.split(',').map((t) => t.trim()).filter((t) => !/^[A-Za-z0-9][-A-Za-z0-9_./]*=[-A-Za-z0-9_.]*$/.test(t));
+  if (bad.length > 0) throw new UsageError(`--host-selector: "${bad.join('", "')}" is not key=value (only equality terms, k=v,k=v)`);
+}
+
 /** The `operator` command. */
 export async function operatorCommand(args: string[]): Promise<number> {
   let flags;
   try {
     flags = parseFlags(OPERATOR_FLAGS, args);
+    checkHostSelector(String(flags['host-selector']));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`dockerpod operator: ${err.message}\n`);

@@ -31,6 +31,8 @@ export type Placement =
 export interface HostResolver {
   /** Where the pod runs; binds it when it has no host yet. */
   place(pod: DockerPod): Placement;
+  /** Whether this operator manages the pod (always, unless a host selector splits the fleet between operators). */
+  owns(pod: DockerPod): boolean;
   /** Where the pod runs without binding it: undefined when it has no host. */
   locate(pod: DockerPod): Placement | undefined;
   /** Forgets the pod (it is gone). */

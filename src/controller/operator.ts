@@ -64,6 +64,12 @@ function specChanged(pod: DockerPod, old: DockerPod): boolean {
   return a.generation !== b.generation || a.deletionTimestamp !== b.deletionTimestamp || JSON.stringify(a.finalizers) !== JSON.stringify(b.finalizers) || JSON.stringify(a.labels) !== JSON.stringify(b.labels) || JSON.stringify(a.annotations) !== JSON.stringify(b.annotations);
 }
 
+/** The labels of an equality selector `k=v,k=v` (what --host-selector takes). */
+export function selectorLabels(selector: string | undefined): Record<string, string> {
+  const pairs = (selector ?? '').split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.split('='));
+  return Object.fromEntries(pairs.filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== ''));
+}
+
 const terminal = (pod: DockerPod | undefined): boolean => pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
 
 /** Credentials from the pod's imagePullSecrets (the first that has the registry). */
@@ -161,6 +167,7 @@ export class Operator {
       logger: o.logger,
       localAddress: o.localAddress,
       ...defined({ implicit: o.implicitHost, connect: o.connect, probe: o.probe, hostFailureGraceMs: o.hostFailureGraceMs }),
+      partition: selectorLabels(o.hostSelector),
       onChange: (name, change) => this.hostChanged(name, change),
     });
   }
@@ -180,8 +187,7 @@ export class Operator {
   }
 
   private async ensureImplicitHost(host: ImplicitHost): Promise<void> {
-    const labels = Object.fromEntries((this.options.hostSelector ?? '').split(',').map((p) => p.trim().split('=')).filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== ''));
-    const outcome = await new DockerHostClient(this.custom).ensureImplicit(host.name, host.connection.endpoint, labels);
+    const outcome = await new DockerHostClient(this.custom).ensureImplicit(host.name, host.connection.endpoint, selectorLabels(this.options.hostSelector));
     this.options.logger.info(`DockerHost ${host.name} ${outcome}`, { host: host.name, endpoint: host.connection.endpoint });
   }
 

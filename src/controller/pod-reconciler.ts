@@ -84,7 +84,7 @@ export class PodReconciler {
   }
 
   private async finalize(pod: DockerPod, report: PassReport): Promise<ReconcileResult> {
-    if (!(pod.metadata.finalizers ?? []).includes(FINALIZER)) return {};
+    if (!(pod.metadata.finalizers ?? []).includes(FINALIZER) || !this.deps.hosts.owns(pod)) return {};
     const where = this.deps.hosts.locate(pod);
     if (where) {
       report.host = hostNameOf(where);
@@ -110,6 +110,8 @@ export class PodReconciler {
   }
 
   private async sync(cached: DockerPod, report: PassReport): Promise<ReconcileResult> {
+    // Another operator's pod (--host-selector splits a fleet): not a single write.
+    if (!this.deps.hosts.owns(cached)) return {};
     // The finalizer comes before the binding and the first Docker call, so nothing is created that deletion would not find.
     let pod = await this.deps.client.addFinalizer(cached);
     const placement = this.deps.hosts.place(pod);
@@ -143,7 +145,14 @@ export class PodReconciler {
   /** Writes the binding (host name and address, PodScheduled) before any Docker call, so a crash cannot leave containers on a host the pod does not name. */
   private async bind(pod: DockerPod, host: HostBinding, report: PassReport): Promise<DockerPod> {
     const status = deriveStatus(this.statusInput(pod, host, emptyObservation()));
-    const updated = await this.writeStatus(pod, status, report);
+    let updated: DockerPod;
+    try {
+      // Conditional: if anyone (another operator, a user) wrote the pod since we read it, bind afresh.
+      updated = await this.writeStatus(pod, status, report, true);
+    } catch (err) {
+      this.deps.hosts.unbind(pod.metadata.uid ?? '');
+      throw err;
+    }
     this.deps.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} to ${host.hostName}`);
     return updated;
   }
@@ -214,14 +223,14 @@ export class PodReconciler {
   }
 
   /** Writes `status` when it differs from what the pod (or our own newer write) says; returns the pod as it now stands. */
-  private async writeStatus(pod: DockerPod, status: DockerPodStatus, report: PassReport): Promise<DockerPod> {
+  private async writeStatus(pod: DockerPod, status: DockerPodStatus, report: PassReport, conditional = false): Promise<DockerPod> {
     const uid = pod.metadata.uid ?? '';
     const text = canonicalJson(status);
     if (text === canonicalJson(pod.status ?? {})) return pod;
     const last = this.written.get(uid);
     // Our own write is newer than the cached pod: nothing new to say.
     if (last && last.text === text && Number(pod.metadata.resourceVersion) < last.rv) return pod;
-    const updated = await this.deps.client.patchStatus(pod, status);
+    const updated = await this.deps.client.patchStatus(pod, status, conditional);
     this.written.set(uid, { text, rv: Number(updated.metadata.resourceVersion) });
     report.statusWritten = true;
     return updated;

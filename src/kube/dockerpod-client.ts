@@ -55,9 +55,12 @@ export class DockerPodClient {
     }
   }
 
-  /** Writes the status (the caller only calls it when the status changed); returns the updated pod. */
-  async patchStatus(pod: DockerPod, status: DockerPodStatus): Promise<DockerPod> {
-    const body = statusPatch(status, pod.status);
+  /**
+   * Writes the status (the caller only calls it when the status changed); returns the updated pod.
+   * `conditional` makes the pod's resourceVersion a precondition (409 when someone wrote since).
+   */
+  async patchStatus(pod: DockerPod, status: DockerPodStatus, conditional = false): Promise<DockerPod> {
+    const body = { ...statusPatch(status, pod.status), ...(conditional ? { metadata: { resourceVersion: pod.metadata.resourceVersion } } : {}) };
     return (await this.custom.patchNamespacedCustomObjectStatus({ ...this.ref(pod), body }, MERGE)) as DockerPod;
   }
 

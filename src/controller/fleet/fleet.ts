@@ -49,6 +49,11 @@ export interface FleetOptions {
   /** A host NotReady for this long puts its pods in phase Unknown (default 40 s). */
   hostFailureGraceMs?: number;
   onChange?: (hostName: string, change: HostChange) => void;
+  /**
+   * The labels of `--host-selector` when several operators split a fleet: this one then manages
+   * only pods bound or pinned to its hosts, or unbound pods whose hostSelector includes these labels.
+   */
+  partition?: Record<string, string>;
 }
 
 interface Connection {
@@ -252,6 +257,15 @@ export class Fleet implements HostResolver {
     if (!('host' in result)) return { kind: 'unschedulable', message: result.message };
     this.reservations.set(uid, { host: result.host, demand: this.demandOf(pod) });
     return this.placementOn(result.host, true);
+  }
+
+  /** Whether this operator manages the pod: always without a partition; with one, by the pod's host, pin or hostSelector. */
+  owns(pod: DockerPod): boolean {
+    const partition = this.options.partition;
+    if (!partition || Object.keys(partition).length === 0) return true;
+    const host = this.hostOf(pod);
+    if (host) return this.entries.has(host);
+    return Object.entries(partition).every(([k, v]) => pod.spec.hostSelector?.[k] === v);
   }
 
   /** Where the pod runs (its written binding, else its reservation), without binding it. */
