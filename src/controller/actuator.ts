@@ -112,7 +112,11 @@ async function startSandbox(p: Pass, id: string): Promise<void> {
   try {
     await p.host.engine.startContainer(id);
   } catch (err) {
-    if (!p.host.ctx.negativeOomScores || !OOM_REFUSED.test((err as Error).message)) throw err;
+    if (!p.host.ctx.negativeOomScores || !OOM_REFUSED.test((err as Error).message)) {
+      // The kubelet's event for a sandbox that will not run (a host port taken, say), with the engine's words.
+      p.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+      throw err;
+    }
     p.host.ctx.negativeOomScores = false;
     p.event('Warning', 'OOMScoreAdjustmentRefused', `host "${p.host.hostName}" refuses negative OOM score adjustments; pods there run without them`);
     await p.host.engine.removeContainer(id, { force: true, removeVolumes: true });

@@ -9,8 +9,10 @@ import { LABEL } from '../planner/labels.js';
 import type { DockerEvent, EventStream } from '../runtime/docker/types.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { HostBinding } from './hosts.js';
+import type { OwnActions } from './own-actions.js';
 
-const INTERESTING = new Set(['start', 'die', 'oom', 'destroy', 'kill', 'stop', 'create']);
+// Not 'create': only the operator creates containers with its labels, and a created container changes nothing until it starts.
+const INTERESTING = new Set(['start', 'die', 'oom', 'destroy', 'kill', 'stop']);
 
 /** Keeps one events subscription open per host and maps events to pod keys. */
 export class EngineEventSource {
@@ -21,12 +23,20 @@ export class EngineEventSource {
   private readonly seenAtLast = new Set<string>();
   private delayMs = 0;
 
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  /** Events the operator caused itself: dropped, they would only wake the pod that caused them. */
+  private readonly own: OwnActions | undefined;
+
   constructor(
     private readonly host: HostBinding,
     private readonly onPod: (key: string) => void,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+    deps: { clock: Clock; logger: Logger; own?: OwnActions },
+  ) {
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.own = deps.own;
+  }
 
   /** Opens the stream (from now: the resync covers what happened before). */
   start(): void {
@@ -59,7 +69,9 @@ export class EngineEventSource {
     this.delayMs = 0;
     const namespace = e.labels[LABEL.namespace];
     const name = e.labels[LABEL.name];
-    if (namespace && name && INTERESTING.has(e.action.split(':')[0] ?? '')) this.onPod(`${namespace}/${name}`);
+    const action = e.action.split(':')[0] ?? '';
+    if (!namespace || !name || !INTERESTING.has(action) || this.own?.consume(e.id, action)) return;
+    this.onPod(`${namespace}/${name}`);
   }
 
   private ended(err?: Error): void {

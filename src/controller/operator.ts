@@ -13,11 +13,12 @@ import { EventRecorder } from '../kube/event-recorder.js';
 import { Informer } from '../kube/informer.js';
 import { poolAgents } from '../kube/pooled-agents.js';
 import type { Logger } from '../observability/logger.js';
-import type { EngineConnectOptions, EngineVersion } from '../runtime/docker/dockerode-engine.js';
+import { connectEngine, type EngineConnectOptions, type EngineVersion } from '../runtime/docker/dockerode-engine.js';
 import type { DockerEngine } from '../runtime/docker/types.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { defined } from '../util/objects.js';
 import { EngineEventSource } from './engine-events.js';
+import { announcingOwnActions, OwnActions } from './own-actions.js';
 import { boundHostOf, Fleet, type HostChange, type ImplicitHost } from './fleet/fleet.js';
 import { DockerHostClient } from './fleet/host-client.js';
 import { HostController } from './fleet/host-controller.js';
@@ -99,9 +100,12 @@ export class Operator {
   private readonly custom: CustomObjectsApi;
   private resyncTimer: TimerHandle | undefined;
   private running = false;
+  /** Docker events the operator causes itself (not a reason to look at the pod again). */
+  private readonly own: OwnActions;
 
   constructor(private readonly options: OperatorOptions) {
     this.clock = options.clock ?? systemClock;
+    this.own = new OwnActions(this.clock);
     // Keep-alive connections to the API server instead of a handshake per call (see pooled-agents).
     poolAgents(options.kubeConfig);
     this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -166,7 +170,8 @@ export class Operator {
       clock: this.clock,
       logger: o.logger,
       localAddress: o.localAddress,
-      ...defined({ implicit: o.implicitHost, connect: o.connect, probe: o.probe, hostFailureGraceMs: o.hostFailureGraceMs }),
+      ...defined({ implicit: o.implicitHost, probe: o.probe, hostFailureGraceMs: o.hostFailureGraceMs }),
+      connect: (options, name) => announcingOwnActions((o.connect ?? connectEngine)(options, name), this.own),
       partition: selectorLabels(o.hostSelector),
       onChange: (name, change) => this.hostChanged(name, change),
     });
@@ -233,7 +238,7 @@ export class Operator {
     const binding = this.fleet.binding(name);
     if (!this.running || !binding) return;
     this.stopSource(name);
-    const source = new EngineEventSource(binding, (key) => this.queue.add(key), this.clock, this.options.logger);
+    const source = new EngineEventSource(binding, (key) => this.queue.add(key), { clock: this.clock, logger: this.options.logger, own: this.own });
     source.start();
     this.sources.set(name, source);
   }

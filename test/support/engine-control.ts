@@ -45,14 +45,23 @@ function refuses(host: string, port: number): Promise<boolean> {
 /**
  * Stops engine B's dockerd only: SIGTERM to the pid in its pidfile (hack/lib.sh `stop_engine`,
  * SIGKILL after 30 s), then waits until the process is gone and B's TCP port refuses connections.
- * A B that is not running is fine.
+ * `onExit` gets the time (ms) the process was seen gone, polled every 20 ms: dockerd stops
+ * accepting connections at once but serves open keep-alive connections until it exits, after
+ * stopping its containers. A B that is not running is fine.
  */
-export async function stopEngineB(): Promise<void> {
-  // stop_engine returns once the process is gone; print the pid so the wait below can check too.
-  const pid = Number((await bash('. hack/lib.sh; pid=$(engine_pid b) || exit 0; echo "$pid"; stop_engine b', 45_000)).trim()) || undefined;
+export async function stopEngineB(onExit?: (atMs: number) => void): Promise<void> {
+  const pid = Number((await bash('. hack/lib.sh; engine_pid b || true', 10_000)).trim()) || undefined;
+  const stopping = bash('. hack/lib.sh; stop_engine b', 45_000);
   const { host, port } = engineBAddress();
+  try {
+    if (pid !== undefined) {
+      await eventually(() => (isAlive(pid) ? Promise.reject(new Error(`engine B (pid ${pid}) still runs`)) : Promise.resolve()), 45_000, 20);
+      onExit?.(Date.now());
+    }
+  } finally {
+    await stopping;
+  }
   await eventually(async () => {
-    if (pid !== undefined && isAlive(pid)) throw new Error(`engine B (pid ${pid}) still runs`);
     if (!(await refuses(host, port))) throw new Error(`engine B's port ${host}:${port} still accepts connections`);
   }, 15_000, 100);
 }
