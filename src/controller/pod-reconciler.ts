@@ -132,14 +132,19 @@ export class PodReconciler {
     }
     const host = placement.host;
     report.host = host.hostName;
-    if (placement.fresh) pod = await this.bind(pod, host, report);
     const refusal = admitPod(pod, host.policy, host.hostName);
     if (refusal) {
+      // A refused pod costs no Docker call at all.
+      if (placement.fresh) pod = await this.bind(pod, host, report);
       this.deps.events.record(pod, 'Warning', 'InvalidSpec', refusal.message);
       await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, emptyObservation()), invalid: refusal }), report);
       return {};
     }
-    return this.converge(pod, host, report);
+    // The first look at the engine is a read: it runs while the binding is written, never a mutation before it.
+    const observing = observePod(host.engine, host.ctx.instance, pod.metadata.uid ?? '');
+    observing.catch(() => undefined);
+    if (placement.fresh) pod = await this.bind(pod, host, report);
+    return this.converge(pod, host, report, await observing);
   }
 
   /** Writes the binding (host name and address, PodScheduled) before any Docker call, so a crash cannot leave containers on a host the pod does not name. */
@@ -194,13 +199,13 @@ export class PodReconciler {
   }
 
   /** Observe, plan, act, observe again, report: the pass of an admitted pod. */
-  private async converge(pod: DockerPod, host: HostBinding, report: PassReport): Promise<ReconcileResult> {
+  private async converge(pod: DockerPod, host: HostBinding, report: PassReport, observed: PodObservation): Promise<ReconcileResult> {
     const now = this.deps.clock.now();
     const deadlineAt = this.deadlineAt(pod);
     const deadlineExceeded = deadlineAt !== undefined && now >= deadlineAt;
     const finished = deadlineExceeded || isTerminal(pod.status?.phase ?? 'Pending');
     const uid = pod.metadata.uid ?? '';
-    let obs = await observePod(host.engine, host.ctx.instance, uid);
+    let obs = observed;
     const actions = computePodActions({ pod, obs, ctx: host.ctx, now, finished });
     const result = await actuate({ pod, host, actions, observed: allInstances(obs) }, this.deps.images);
     this.emit(pod, result.events);
