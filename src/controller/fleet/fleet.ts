@@ -9,14 +9,14 @@ import type { DockerHost } from '../../api/v1alpha1/dockerhost.js';
 import type { DockerPod } from '../../api/v1alpha1/dockerpod.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HostPolicy } from '../../planner/admission.js';
-import { connectEngine, probeEngineVersion, type EngineConnectOptions, type EngineVersion } from '../../runtime/docker/dockerode-engine.js';
-import { classifyEngineError, negotiateApiVersion } from '../../runtime/docker/engine-errors.js';
+import { connectEngine, type EngineConnectOptions, type EngineVersion } from '../../runtime/docker/dockerode-engine.js';
+import { classifyEngineError } from '../../runtime/docker/engine-errors.js';
 import type { DockerEngine, EngineInfo } from '../../runtime/docker/types.js';
 import { addLoad, hostAllocatable, podDemand, schedulePod, type HostCandidate, type HostLoad, type PodDemand, type Resources } from '../../scheduler/index.js';
 import type { HeartbeatResult } from '../../status/host-status.js';
 import type { Clock } from '../../util/clock.js';
 import type { HostBinding, HostResolver, Placement, PodSettings } from '../hosts.js';
-import { connectionKey, HostConfigError, hostConnectOptions, type SecretReader } from './host-connection.js';
+import { connectionKey, HostConfigError, hostConnectOptions, negotiatedOptions, type SecretReader } from './host-connection.js';
 
 /** The host `--docker-host` (or standalone mode) declares: its connection comes from flags, not a Secret. */
 export interface ImplicitHost {
@@ -75,8 +75,6 @@ interface Entry {
 
 interface Reservation { host: string; demand: PodDemand }
 
-const MAX_API = '1.47';
-const MIN_API = '1.40';
 
 const isTerminal = (pod: DockerPod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
@@ -155,20 +153,11 @@ export class Fleet implements HostResolver {
     const base = implicit ? implicit.connection : await hostConnectOptions(entry.host, this.options.readSecret);
     const key = connectionKey(base);
     if (entry.conn?.key === key) return entry.conn;
-    const { apiVersion, engineVersion } = await this.negotiate(base, signal);
-    entry.conn = { key, engine: (this.options.connect ?? connectEngine)({ ...base, apiVersion }, name), apiVersion };
+    const { options, engineVersion } = await negotiatedOptions(base, this.options.probe, signal);
+    const apiVersion = options.apiVersion ?? '';
+    entry.conn = { key, engine: (this.options.connect ?? connectEngine)(options, name), apiVersion };
     this.options.logger.info('connected to Docker engine', { host: name, endpoint: base.endpoint, engineVersion, apiVersion });
     return entry.conn;
-  }
-
-  /** The API version to pin: the engine's highest that this operator speaks, within what the engine still accepts. */
-  private async negotiate(base: EngineConnectOptions, signal: AbortSignal): Promise<{ apiVersion: string; engineVersion: string }> {
-    const version = await (this.options.probe ?? probeEngineVersion)(base, signal);
-    const apiVersion = negotiateApiVersion(version.apiVersion, MIN_API, MAX_API);
-    if (version.minApiVersion && compareVersions(version.minApiVersion, apiVersion.replace(/^v/, '')) > 0) {
-      throw new HostConfigError('APIVersionUnsupported', `engine ${version.version} requires API ${version.minApiVersion} or newer; this operator speaks ${MIN_API} to ${MAX_API}`);
-    }
-    return { apiVersion, engineVersion: version.version };
   }
 
   /** Another Ready host on the same engine (by the engine's ID), if any. */
@@ -374,13 +363,3 @@ export function addressOf(endpoint: string, localAddress: string): string {
   return tcp?.[1]?.replace(/^\[|\]$/g, '') ?? localAddress;
 }
 
-/** Compares dotted versions numerically ("1.9" < "1.41"). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}

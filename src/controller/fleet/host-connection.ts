@@ -8,7 +8,11 @@
 import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { DockerHost } from '../../api/v1alpha1/dockerhost.js';
-import type { EngineConnectOptions, EngineTlsOptions } from '../../runtime/docker/dockerode-engine.js';
+import { probeEngineVersion, type EngineConnectOptions, type EngineTlsOptions, type EngineVersion } from '../../runtime/docker/dockerode-engine.js';
+import { negotiateApiVersion } from '../../runtime/docker/engine-errors.js';
+
+/** API versions this operator speaks (tested on 1.41; newer engines accept them down to their own minimum). */
+export const API_RANGE = { min: '1.40', max: '1.47' } as const;
 
 /** A DockerHost whose configuration cannot work; `reason` goes into its Ready condition. */
 export class HostConfigError extends Error {
@@ -61,4 +65,32 @@ export function connectionKey(options: EngineConnectOptions): string {
   hash.update(JSON.stringify({ endpoint: options.endpoint, apiVersion: options.apiVersion ?? '', insecure: tls.insecureSkipVerify ?? false, serverName: tls.serverName ?? '' }));
   for (const part of [tls.ca, tls.cert, tls.key]) hash.update(`\n${part === undefined ? '-' : String(part)}`);
   return hash.digest('hex');
+}
+
+/** Compares dotted versions numerically ("1.9" < "1.41"). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+/**
+ * `base` with the API version pinned: the engine's highest that this operator speaks, within what
+ * the engine still accepts. Throws HostConfigError('APIVersionUnsupported') when there is none.
+ */
+export async function negotiatedOptions(
+  base: EngineConnectOptions,
+  probe: (options: EngineConnectOptions, signal?: AbortSignal) => Promise<EngineVersion> = probeEngineVersion,
+  signal?: AbortSignal,
+): Promise<{ options: EngineConnectOptions; engineVersion: string }> {
+  const version = await probe(base, signal);
+  const apiVersion = negotiateApiVersion(version.apiVersion, API_RANGE.min, API_RANGE.max);
+  if (version.minApiVersion && compareVersions(version.minApiVersion, apiVersion.replace(/^v/, '')) > 0) {
+    throw new HostConfigError('APIVersionUnsupported', `engine ${version.version} requires API ${version.minApiVersion} or newer; this operator speaks ${API_RANGE.min} to ${API_RANGE.max}`);
+  }
+  return { options: { ...base, apiVersion }, engineVersion: version.version };
 }
