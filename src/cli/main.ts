@@ -5,6 +5,7 @@
  */
 import { renderCrdStream } from '../api/v1alpha1/render.js';
 import { operatorCommand, OPERATOR_HELP } from './operator.js';
+import { execCommand, logsCommand, POD_COMMANDS_HELP } from './pod-commands.js';
 import { standaloneCommand, STANDALONE_HELP } from './standalone.js';
 import { VERSION } from '../version.js';
 
@@ -13,6 +14,7 @@ const USAGE = `Usage: dockerpod <command> [flags]
 Commands:
 ${STANDALONE_HELP}
 ${OPERATOR_HELP}
+${POD_COMMANDS_HELP}
   crds        Print the CustomResourceDefinitions as YAML, e.g. dockerpod crds | kubectl apply -f -
   version     Print the version
   help        Print this help
@@ -23,6 +25,8 @@ type Command = (args: string[]) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
   standalone: standaloneCommand,
   operator: operatorCommand,
+  logs: (args) => logsCommand(args),
+  exec: (args) => execCommand(args),
   crds: () => {
     process.stdout.write(renderCrdStream());
     return 0;

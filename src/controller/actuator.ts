@@ -8,12 +8,14 @@ import type { Container } from '../api/v1alpha1/container.js';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import type { PodActions, StartRequest } from '../planner/actions.js';
 import { desiredMember, desiredSandbox, identityOf } from '../planner/desired.js';
-import type { DownwardValues } from '../planner/env.js';
+import { NO_ENV_SOURCES, resolveContainerEnv, type DownwardValues, type EnvSources } from '../planner/env.js';
 import type { Instance } from '../planner/observe.js';
 import type { WaitingOverride } from '../status/container-status.js';
 import { createOrAdopt } from './create-container.js';
+import { readEnvSources, usesEnvSources, type EnvSourceReader } from './env-sources.js';
 import type { HostBinding } from './hosts.js';
 import type { ImageEvent, ImageManager } from './images.js';
+import { desiredVolumes } from '../planner/volumes.js';
 
 /** An event for the pod. */
 export interface PodEvent {
@@ -29,7 +31,16 @@ export interface ActuationResult {
   events: PodEvent[];
   /** Something failed that a later pass should retry (with the queue's back-off). */
   retry?: Error;
+  /** A later pass is due after this long (a container waits for a Secret or ConfigMap). */
+  requeueAfterMs?: number;
 }
+
+/**
+ * How soon a pass retries a container waiting with CreateContainerConfigError. Nothing watches
+ * Secrets and ConfigMaps, so like the kubelet's sync loop (which retries a failed pod sync after
+ * 10 s) the pod is looked at again on a timer until the missing object or key appears.
+ */
+export const CONFIG_ERROR_RETRY_MS = 10_000;
 
 /** Stop timeout: the grace period, but never under 2 s (kubelet's minimum). */
 export const stopTimeoutSeconds = (pod: DockerPod): number => Math.max(2, pod.spec.terminationGracePeriodSeconds ?? 30);
@@ -100,6 +111,11 @@ async function sandboxOf(p: Pass, actions: PodActions, current: Instance | undef
   return { id, attempt: actions.createSandbox.attempt, ip: details?.ipAddress ?? '' };
 }
 
+/** The pod's Docker volumes (emptyDirs) before any member that mounts them is created; creating an existing one is a no-op. */
+async function ensureVolumes(p: Pass): Promise<void> {
+  await Promise.all(desiredVolumes(p.pod, p.host.ctx).map((v) => p.host.engine.createVolume(v.name, v.labels, v.driverOpts)));
+}
+
 /** What runc says when the host forbids lowering an OOM score (unprivileged or restricted hosts). */
 const OOM_REFUSED = /can't get final child's PID from pipe|oom_score_adj/;
 
@@ -131,8 +147,25 @@ function downward(p: Pass, podIP: string): DownwardValues {
 
 const imageEventFor = (p: Pass) => (e: ImageEvent): void => p.event(e.type, e.reason, e.message);
 
-/** Creates one container to start; undefined when it must wait (image, create error). */
-async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt: number; ip: string }): Promise<string | undefined> {
+/**
+ * Whether a container's env cannot be made (a required Secret, ConfigMap or key missing, or the
+ * objects could not be read): it then waits with CreateContainerConfigError and the kubelet's
+ * message, and is not created. Skipped envFrom keys are reported as the kubelet does.
+ */
+function configError(p: Pass, c: Container, values: DownwardValues, sources: EnvSources | Error): boolean {
+  const resolved = sources instanceof Error ? { error: sources.message } : resolveContainerEnv(c, values, sources);
+  if (!('error' in resolved)) {
+    for (const s of resolved.skipped) p.event('Warning', 'InvalidEnvironmentVariableNames', s.message);
+    return false;
+  }
+  p.result.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: resolved.error });
+  p.event('Warning', 'Failed', `Error: ${resolved.error}`);
+  p.result.requeueAfterMs = CONFIG_ERROR_RETRY_MS;
+  return true;
+}
+
+/** Creates one container to start; undefined when it must wait (image, env config, create error). */
+async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt: number; ip: string }, envSources: () => Promise<EnvSources | Error>): Promise<string | undefined> {
   const c: Container = req.container;
   const image = await p.images.ensure(p.host.engine, p.pod, c, imageEventFor(p));
   if (!image.ok) {
@@ -140,7 +173,11 @@ async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt
     if (image.reason === 'ErrImagePull') p.event('Warning', 'Failed', 'Error: ErrImagePull');
     return undefined;
   }
-  const desired = desiredMember(p.pod, c, p.host.ctx, { sandboxId: sandbox.id, sandboxAttempt: sandbox.attempt, attempt: req.attempt, backoff: req.backoff, downward: downward(p, sandbox.ip) });
+  const values = downward(p, sandbox.ip);
+  const sources = usesEnvSources(c) ? await envSources() : NO_ENV_SOURCES;
+  if (configError(p, c, values, sources)) return undefined;
+  const env = sources instanceof Error ? undefined : sources;
+  const desired = desiredMember(p.pod, c, p.host.ctx, { sandboxId: sandbox.id, sandboxAttempt: sandbox.attempt, attempt: req.attempt, backoff: req.backoff, downward: values, sources: env, ...(req.init ? { role: 'init' as const } : {}) });
   try {
     p.result.changed = true;
     const id = await createOrAdopt(p.host.engine, desired);
@@ -171,6 +208,18 @@ export interface Actuation {
   host: HostBinding;
   actions: PodActions;
   observed: Instance[];
+  /** Where the Secrets and ConfigMaps of env come from. */
+  sources: EnvSourceReader;
+}
+
+/**
+ * The env sources of the containers this pass creates, or why they could not be read: read on the
+ * first call (a container that uses them has its image), at most once per pass.
+ */
+function envSourcesOf(work: Actuation): () => Promise<EnvSources | Error> {
+  let read: Promise<EnvSources | Error> | undefined;
+  const containers = work.actions.start.map((r) => r.container);
+  return () => (read ??= readEnvSources(work.sources, identityOf(work.pod).namespace, containers).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
 }
 
 /** Executes the actions of a pass. */
@@ -182,7 +231,10 @@ export async function actuate(work: Actuation, images: ImageManager): Promise<Ac
     const current = actions.killPod ? undefined : observed.find((i) => i.role === 'sandbox' && !actions.remove.includes(i));
     const sandbox = await sandboxOf(p, actions, current);
     if (!sandbox) return p.result;
-    const created = await Promise.all(actions.start.map(async (req) => ({ id: await create(p, req, sandbox), name: req.container.name })));
+    if (actions.start.length > 0) await ensureVolumes(p);
+    // No read at all unless a container about to be created refers to a Secret or ConfigMap.
+    const sources = envSourcesOf(work);
+    const created = await Promise.all(actions.start.map(async (req) => ({ id: await create(p, req, sandbox, sources), name: req.container.name })));
     const toStart = [...created.filter((c): c is { id: string; name: string } => c.id !== undefined), ...actions.startExisting.map((i) => ({ id: i.id, name: i.container }))];
     await Promise.all(toStart.map((c) => start(p, c.id, c.name)));
   } catch (err) {

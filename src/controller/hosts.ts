@@ -19,13 +19,14 @@ export interface HostBinding {
 /**
  * Where a pod stands: on a Ready host (`fresh` when this call bound it, so the binding must be
  * written before any Docker call); bound to a host that does not answer; bound to a host whose
- * DockerHost is gone; or not placeable (the scheduler's message).
+ * DockerHost is gone; or not placeable (the scheduler's message; `forbidden` when every host
+ * refused it by policy alone, so the spec itself is what no host allows).
  */
 export type Placement =
   | { kind: 'bound'; host: HostBinding; fresh: boolean }
   | { kind: 'hostDown'; hostName: string; hostIP: string; message: string; downSinceMs: number; unknownAtMs: number; fresh: boolean; hostDeleting: boolean }
   | { kind: 'hostMissing'; hostName: string }
-  | { kind: 'unschedulable'; message: string };
+  | { kind: 'unschedulable'; message: string; forbidden?: boolean };
 
 /** Finds (and assigns) the host of a pod. */
 export interface HostResolver {

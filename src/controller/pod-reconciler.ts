@@ -9,7 +9,7 @@ import type { DockerPodStatus } from '../api/v1alpha1/pod-status.js';
 import { FINALIZER, type DockerPodClient } from '../kube/dockerpod-client.js';
 import type { Logger } from '../observability/logger.js';
 import { computePodActions } from '../planner/actions.js';
-import { admitPod } from '../planner/admission.js';
+import { admitPod, ANY_HOST } from '../planner/admission.js';
 import { emptyObservation, type Instance, type PodObservation } from '../planner/observe.js';
 import { deriveStatus, type StatusInput } from '../status/derive.js';
 import { isTerminal } from '../status/phase.js';
@@ -115,21 +115,7 @@ export class PodReconciler {
     // The finalizer comes before the binding and the first Docker call, so nothing is created that deletion would not find.
     let pod = await this.deps.client.addFinalizer(cached);
     const placement = this.deps.hosts.place(pod);
-    const now = rfc3339(this.deps.clock.now());
-    switch (placement.kind) {
-      case 'unschedulable':
-        this.deps.events.record(pod, 'Warning', 'FailedScheduling', placement.message);
-        await this.writeStatus(pod, unschedulableStatus(pod, placement.message, now), report);
-        return {};
-      case 'hostMissing':
-        report.host = placement.hostName;
-        await this.writeStatus(pod, hostDownStatus(pod, { hostName: placement.hostName, message: 'its DockerHost no longer exists', unknown: true }, now), report);
-        return {};
-      case 'hostDown':
-        return this.hostDown(pod, placement, report);
-      case 'bound':
-        break;
-    }
+    if (placement.kind !== 'bound') return this.unplaced(pod, placement, report);
     const host = placement.host;
     report.host = host.hostName;
     const refusal = admitPod(pod, host.policy, host.hostName);
@@ -145,6 +131,39 @@ export class PodReconciler {
     observing.catch(() => undefined);
     if (placement.fresh) pod = await this.bind(pod, host, report);
     return this.converge(pod, host, report, await observing);
+  }
+
+  /** A pod without a Ready host: waiting for room, on a host that is down or gone, or refused everywhere. */
+  private async unplaced(pod: DockerPod, placement: Exclude<Placement, { kind: 'bound' }>, report: PassReport): Promise<ReconcileResult> {
+    const now = rfc3339(this.deps.clock.now());
+    switch (placement.kind) {
+      case 'unschedulable':
+        if (placement.forbidden) return this.refuseEverywhere(pod, report);
+        this.deps.events.record(pod, 'Warning', 'FailedScheduling', placement.message);
+        await this.writeStatus(pod, unschedulableStatus(pod, placement.message, now), report);
+        return {};
+      case 'hostMissing':
+        report.host = placement.hostName;
+        await this.writeStatus(pod, hostDownStatus(pod, { hostName: placement.hostName, message: 'its DockerHost no longer exists', unknown: true }, now), report);
+        return {};
+      case 'hostDown':
+        return this.hostDown(pod, placement, report);
+    }
+  }
+
+  /**
+   * A pod that every host refuses by policy alone (host namespaces, privileged, host paths): its
+   * spec is what this fleet forbids, so it is refused with InvalidSpec naming the fields, as a
+   * single host would; a host whose policy changes wakes it again.
+   */
+  private async refuseEverywhere(pod: DockerPod, report: PassReport): Promise<ReconcileResult> {
+    const refusal = admitPod(pod, { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] }, ANY_HOST);
+    if (!refusal) return {};
+    this.deps.events.record(pod, 'Warning', 'InvalidSpec', refusal.message);
+    const { hostName: _h, hostIP: _i, ...status } = deriveStatus({ ...this.statusInput(pod, undefined, emptyObservation()), invalid: refusal });
+    const conditions = (status.conditions ?? []).map((c) => (c.type === 'PodScheduled' ? { ...c, status: 'False' as const, reason: 'InvalidSpec', message: refusal.message } : c));
+    await this.writeStatus(pod, { ...status, conditions }, report);
+    return {};
   }
 
   /** Writes the binding (host name and address, PodScheduled) before any Docker call, so a crash cannot leave containers on a host the pod does not name. */
@@ -207,18 +226,18 @@ export class PodReconciler {
     const uid = pod.metadata.uid ?? '';
     let obs = observed;
     const actions = computePodActions({ pod, obs, ctx: host.ctx, now, finished });
-    const result = await actuate({ pod, host, actions, observed: allInstances(obs) }, this.deps.images);
+    const result = await actuate({ pod, host, actions, observed: allInstances(obs), sources: this.deps.client }, this.deps.images);
     this.emit(pod, result.events);
     report.actions.push(...describeActions(result.events));
     if (result.changed) obs = await observePod(host.engine, host.ctx.instance, uid);
     const waiting = new Map([...actions.waiting, ...result.waiting]);
     await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded }), report);
     if (result.retry) throw result.retry;
-    return requeue(actions.requeueAfterMs, deadlineAt === undefined || deadlineExceeded ? undefined : deadlineAt - now);
+    return requeue(actions.requeueAfterMs, deadlineAt === undefined || deadlineExceeded ? undefined : deadlineAt - now, result.requeueAfterMs);
   }
 
-  private statusInput(pod: DockerPod, host: HostBinding, observation: PodObservation): StatusInput {
-    return { pod, observation, now: rfc3339(this.deps.clock.now()), host: { name: host.hostName, ip: host.hostIP } };
+  private statusInput(pod: DockerPod, host: HostBinding | undefined, observation: PodObservation): StatusInput {
+    return { pod, observation, now: rfc3339(this.deps.clock.now()), host: { name: host?.hostName ?? '', ip: host?.hostIP ?? '' } };
   }
 
   private deadlineAt(pod: DockerPod): number | undefined {

@@ -1,9 +1,10 @@
 /**
  * The writes the operator makes to DockerPods: the finalizer (added and removed with a
  * resourceVersion precondition, so a concurrent change makes the pass retry instead of
- * clobbering it), status through the status subresource as a merge patch, and Secret reads.
+ * clobbering it), status through the status subresource as a merge patch, and Secret and
+ * ConfigMap reads.
  */
-import { ApiException, PatchStrategy, setHeaderOptions, type CoreV1Api, type CustomObjectsApi, type V1Secret } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, setHeaderOptions, type CoreV1Api, type CustomObjectsApi, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import type { DockerPodStatus } from '../api/v1alpha1/pod-status.js';
 import { GROUP, VERSION } from '../api/v1alpha1/group.js';
@@ -68,6 +69,16 @@ export class DockerPodClient {
   async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
     try {
       return await this.core.readNamespacedSecret({ namespace, name });
+    } catch (err) {
+      if (isApiNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** A ConfigMap, or undefined when it does not exist. */
+  async readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+    try {
+      return await this.core.readNamespacedConfigMap({ namespace, name });
     } catch (err) {
       if (isApiNotFound(err)) return undefined;
       throw err;

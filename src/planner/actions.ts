@@ -19,6 +19,8 @@ export interface StartRequest {
   backoff: number;
   /** Why: first start, restart after an exit, or a changed spec. */
   reason: 'new' | 'restart' | 'changed';
+  /** An init container (run to completion before the members). */
+  init?: boolean;
 }
 
 /** The actions of one pass, executed in this order by the actuator. */
@@ -76,16 +78,19 @@ function sandboxProblem(pod: DockerPod, input: PlanInput, sandbox: Instance | un
   return undefined;
 }
 
+/** Names of every spec container, init containers included. */
+const specNamesOf = (pod: DockerPod): Set<string> => new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name));
+
 /** Older instances beyond the newest two of each container (the current one and its last state) are garbage. */
 function garbage(pod: DockerPod, obs: PodObservation): Instance[] {
-  const specNames = new Set(pod.spec.containers.map((c) => c.name));
+  const specNames = specNamesOf(pod);
   const extra = [...obs.containers.entries()].flatMap(([name, list]) => (specNames.has(name) ? list.slice(2) : []));
   return [...obs.sandboxes.slice(1), ...extra, ...obs.unknown];
 }
 
 /** Instances of containers no longer in the spec: stopped and removed. */
 function removedFromSpec(pod: DockerPod, obs: PodObservation): Array<{ instance: Instance; reason: string }> {
-  const specNames = new Set(pod.spec.containers.map((c) => c.name));
+  const specNames = specNamesOf(pod);
   return [...obs.containers.entries()].filter(([name]) => !specNames.has(name)).flatMap(([name, list]) => list.map((instance) => ({ instance, reason: `container ${name} is no longer in the spec` })));
 }
 
@@ -111,8 +116,9 @@ function restartAfter(input: PlanInput, c: Container, last: Instance): Container
  * (its host lost them, or the pod moved to another host): the kubelet keeps it from the old status
  * too, so counts never go backwards.
  */
-function carriedRestarts(pod: DockerPod, name: string): number {
-  return pod.status?.containerStatuses?.find((s) => s.name === name)?.restartCount ?? 0;
+function carriedRestarts(pod: DockerPod, name: string, init = false): number {
+  const statuses = init ? pod.status?.initContainerStatuses : pod.status?.containerStatuses;
+  return statuses?.find((s) => s.name === name)?.restartCount ?? 0;
 }
 
 /** A container with no instance in the live sandbox: a first start, or a restart of its last run elsewhere. */
@@ -140,17 +146,57 @@ function decide(input: PlanInput, c: Container, sandboxAttempt: number): Contain
   return restartAfter(input, c, newest);
 }
 
+/** Records one container's decision in the actions (an init container's start carries `init`). */
+function apply(input: PlanInput, c: Container, d: ContainerDecision, actions: PodActions): void {
+  if (d.kill) actions.kill.push(d.kill);
+  if (d.start) actions.start.push(d.start);
+  if (d.startExisting) actions.startExisting.push(d.startExisting);
+  if (d.waiting) {
+    actions.waiting.set(c.name, { reason: d.waiting.reason, message: d.waiting.message });
+    const after = Math.max(1, d.waiting.readyAt - input.now);
+    actions.requeueAfterMs = Math.min(actions.requeueAfterMs ?? after, after);
+  }
+}
+
+/**
+ * One init container's decision in the live sandbox: 'done' when it exited 0 there; otherwise
+ * what it needs (start, start the created instance, wait while it runs, restart after a failure
+ * with the back-off, or nothing under restartPolicy Never, where the failure ends the pod).
+ */
+function decideInit(input: PlanInput, c: Container, sandboxAttempt: number): ContainerDecision | 'done' {
+  const newest = (input.obs.containers.get(c.name) ?? [])[0];
+  if (!newest || newest.sandboxAttempt !== sandboxAttempt) {
+    return { start: { container: c, attempt: newest ? newest.attempt + 1 : carriedRestarts(input.pod, c.name, true), backoff: 0, reason: 'new', init: true } };
+  }
+  if (newest.details.running) return {};
+  if (neverStarted(newest)) return { startExisting: newest };
+  if (hasTerminated(newest) && newest.details.exitCode === 0) return 'done';
+  // Under Never the failure ends the pod.
+  return input.pod.spec.restartPolicy === 'Never' ? {} : restartInit(input, c, newest);
+}
+
+/** A failed init container restarts (with the back-off) under Always and OnFailure alike. */
+function restartInit(input: PlanInput, c: Container, last: Instance): ContainerDecision {
+  const d = restartAfter({ ...input, pod: { ...input.pod, spec: { ...input.pod.spec, restartPolicy: 'OnFailure' } } }, c, last);
+  return d.start ? { ...d, start: { ...d.start, init: true } } : d;
+}
+
+/** Init containers one at a time, in order; true once every one has exited 0 in the live sandbox. */
+function planInit(input: PlanInput, sandboxAttempt: number, actions: PodActions): boolean {
+  for (const c of input.pod.spec.initContainers ?? []) {
+    const d = decideInit(input, c, sandboxAttempt);
+    if (d === 'done') continue;
+    apply(input, c, d, actions);
+    return false;
+  }
+  return true;
+}
+
 function planContainers(input: PlanInput, sandboxAttempt: number, actions: PodActions): void {
+  // Members start only after every init container succeeded (they wait as PodInitializing).
+  if (!planInit(input, sandboxAttempt, actions)) return;
   for (const c of input.pod.spec.containers) {
-    const d = decide(input, c, sandboxAttempt);
-    if (d.kill) actions.kill.push(d.kill);
-    if (d.start) actions.start.push(d.start);
-    if (d.startExisting) actions.startExisting.push(d.startExisting);
-    if (d.waiting) {
-      actions.waiting.set(c.name, { reason: d.waiting.reason, message: d.waiting.message });
-      const after = Math.max(1, d.waiting.readyAt - input.now);
-      actions.requeueAfterMs = Math.min(actions.requeueAfterMs ?? after, after);
-    }
+    apply(input, c, decide(input, c, sandboxAttempt), actions);
   }
 }
 

@@ -7,6 +7,7 @@ import { fieldError, formatFieldError, type FieldError } from '../api/field-erro
 import type { Container } from '../api/v1alpha1/container.js';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import { validateDockerPod } from '../api/v1alpha1/validation/pod.js';
+import { hostPathAllowed } from './host-paths.js';
 
 /** What a host allows beyond the defaults (a DockerHost's `spec.policy`, or operator flags). */
 export interface HostPolicy {
@@ -26,11 +27,11 @@ const NOT_YET = 'not supported yet by dockerpod-operator';
 
 function unsupportedInContainer(c: Container, path: string): FieldError[] {
   const errors: FieldError[] = [];
-  for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe', 'volumeMounts', 'envFrom'] as const) {
+  for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
     if (c[probe] !== undefined) errors.push(fieldError.forbidden(`${path}.${probe}`, NOT_YET));
   }
-  (c.env ?? []).forEach((e, i) => {
-    if (e.valueFrom?.secretKeyRef || e.valueFrom?.configMapKeyRef) errors.push(fieldError.forbidden(`${path}.env[${i}].valueFrom`, NOT_YET));
+  (c.volumeMounts ?? []).forEach((m, i) => {
+    if (m.subPath) errors.push(fieldError.forbidden(`${path}.volumeMounts[${i}].subPath`, NOT_YET));
   });
   return errors;
 }
@@ -38,30 +39,43 @@ function unsupportedInContainer(c: Container, path: string): FieldError[] {
 /** Fields of the spec that the operator does not implement yet. */
 export function unsupportedFields(pod: DockerPod): FieldError[] {
   const errors: FieldError[] = [];
-  if (pod.spec.initContainers?.length) errors.push(fieldError.forbidden('spec.initContainers', NOT_YET));
-  if (pod.spec.volumes?.length) errors.push(fieldError.forbidden('spec.volumes', NOT_YET));
+  (pod.spec.volumes ?? []).forEach((v, i) => {
+    for (const source of ['configMap', 'secret'] as const) if (v[source]) errors.push(fieldError.forbidden(`spec.volumes[${i}].${source}`, NOT_YET));
+  });
   pod.spec.containers.forEach((c, i) => errors.push(...unsupportedInContainer(c, `spec.containers[${i}]`)));
+  (pod.spec.initContainers ?? []).forEach((c, i) => errors.push(...unsupportedInContainer(c, `spec.initContainers[${i}]`)));
   return errors;
 }
 
-/** What the host's policy forbids in the pod. */
-export function policyViolations(pod: DockerPod, policy: HostPolicy, hostName: string): FieldError[] {
+/** Where a refusal applies, in its message: one host, or the whole fleet (no host allows it). */
+export const ANY_HOST = Symbol('any DockerHost');
+
+/** What the host's policy forbids in the pod (`hostName` ANY_HOST: what no host of the fleet allows). */
+export function policyViolations(pod: DockerPod, policy: HostPolicy, hostName: string | typeof ANY_HOST): FieldError[] {
+  const where = hostName === ANY_HOST ? 'on any DockerHost' : `on host "${hostName}"`;
   const errors: FieldError[] = [];
   if (!policy.allowHostNamespaces) {
     for (const field of ['hostNetwork', 'hostIPC', 'hostPID'] as const) {
-      if (pod.spec[field]) errors.push(fieldError.forbidden(`spec.${field}`, `host namespaces are not allowed on host "${hostName}"`));
+      if (pod.spec[field]) errors.push(fieldError.forbidden(`spec.${field}`, `host namespaces are not allowed ${where}`));
     }
   }
   if (!policy.allowPrivileged) {
-    pod.spec.containers.forEach((c, i) => {
-      if (c.securityContext?.privileged) errors.push(fieldError.forbidden(`spec.containers[${i}].securityContext.privileged`, `privileged containers are not allowed on host "${hostName}"`));
-    });
+    for (const [list, field] of [[pod.spec.initContainers ?? [], 'initContainers'], [pod.spec.containers, 'containers']] as const) {
+      list.forEach((c, i) => {
+        if (c.securityContext?.privileged) errors.push(fieldError.forbidden(`spec.${field}[${i}].securityContext.privileged`, `privileged containers are not allowed ${where}`));
+      });
+    }
   }
+  (pod.spec.volumes ?? []).forEach((v, i) => {
+    if (v.hostPath && !hostPathAllowed(pod, { name: v.name, path: v.hostPath.path }, policy.allowedHostPaths)) {
+      errors.push(fieldError.forbidden(`spec.volumes[${i}].hostPath.path`, `host path ${v.hostPath.path} is not allowed ${where} (spec.policy.allowedHostPaths)`));
+    }
+  });
   return errors;
 }
 
-/** The refusal of a pod, or undefined when the operator will run it. */
-export function admitPod(pod: DockerPod, policy: HostPolicy, hostName: string): Refusal | undefined {
+/** The refusal of a pod, or undefined when the operator will run it (`hostName` ANY_HOST: refused because no host of the fleet allows it). */
+export function admitPod(pod: DockerPod, policy: HostPolicy, hostName: string | typeof ANY_HOST): Refusal | undefined {
   const errors = [...validateDockerPod(pod), ...unsupportedFields(pod), ...policyViolations(pod, policy, hostName)];
   if (errors.length === 0) return undefined;
   return { reason: 'InvalidSpec', message: errors.map(formatFieldError).join('; '), errors };

@@ -9,11 +9,12 @@ import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import type { ContainerCreateBody, HostConfigBody } from '../runtime/docker/types.js';
 import { podCgroupParent } from './cgroup.js';
 import type { PlanContext } from './context.js';
-import { containerEnv, expandedCommand, type DownwardValues } from './env.js';
+import { containerEnv, expandedCommand, type DownwardValues, type EnvSources } from './env.js';
 import { specHash } from './hash.js';
 import { containerName, LABEL, podLabels, SANDBOX_NAME, type PodIdentity, type Role } from './labels.js';
 import { cpuQuota, cpuShares, memoryLimit, oomScoreAdj, qosClass } from './resources.js';
 import { defined, nonEmpty, when } from '../util/objects.js';
+import { containerMounts } from './volumes.js';
 
 const SHM_SIZE = 64 * 1024 * 1024;
 const SANDBOX_OOM_SCORE = -998;
@@ -42,8 +43,12 @@ function sandboxSpec(pod: DockerPod, ctx: PlanContext): unknown {
   return {
     image: s.sandbox?.image ?? ctx.pauseImage, hostname: podHostname(pod), hostNetwork: s.hostNetwork ?? false, hostIPC: s.hostIPC ?? false,
     hostPID: s.hostPID ?? false, shareProcessNamespace: s.shareProcessNamespace ?? false, dnsConfig: s.dnsConfig ?? null, hostAliases: s.hostAliases ?? [], ports,
+    ...volumesSpec(pod),
   };
 }
+
+/** Volumes are pod-level: a change recreates the pod. Absent when empty, so pods without volumes keep their hash. */
+const volumesSpec = (pod: DockerPod): { volumes?: unknown } => (pod.spec.volumes?.length ? { volumes: pod.spec.volumes } : {});
 
 function portSettings(pod: DockerPod): Pick<ContainerCreateBody, 'ExposedPorts'> & Pick<HostConfigBody, 'PortBindings'> {
   const exposed: Record<string, Record<string, never>> = {};
@@ -144,6 +149,8 @@ export interface MemberPlacement {
   backoff: number;
   role?: Role;
   downward: DownwardValues;
+  /** The Secrets and ConfigMaps its env refers to, already read (none when unset). */
+  sources?: EnvSources;
 }
 
 function pidMode(pod: DockerPod, join: string): string | undefined {
@@ -161,12 +168,16 @@ function memberHostConfig(pod: DockerPod, c: Container, ctx: PlanContext, join: 
     RestartPolicy: { Name: 'no' as const },
     ...resourceSettings(pod, c, ctx),
     ...security,
+    ...containerMounts(pod, c),
   });
 }
 
-/** A member (or init) container joining the sandbox `placement.sandboxId`. */
+/**
+ * A member (or init) container joining the sandbox `placement.sandboxId`. Throws when a required
+ * Secret, ConfigMap or key of its env is missing (check with resolveContainerEnv first).
+ */
 export function desiredMember(pod: DockerPod, c: Container, ctx: PlanContext, placement: MemberPlacement): DesiredContainer {
-  const env = containerEnv(c, placement.downward);
+  const env = containerEnv(c, placement.downward, placement.sources);
   const { entrypoint, cmd } = expandedCommand(c, env);
   const hash = memberHash(c);
   const body: ContainerCreateBody = defined({

@@ -5,10 +5,9 @@
  * best wins, ties broken by fewest pods and then by name, so the same input always gives the
  * same answer. When no host fits, the message has kube-scheduler's shape.
  */
-import { posix } from 'node:path';
-import type { Container } from '../api/v1alpha1/container.js';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import { policyViolations, type HostPolicy } from '../planner/admission.js';
+export { hasPathPrefix } from '../planner/host-paths.js';
 import type { Resources } from './capacity.js';
 import { podDemand, portsConflict, type HostPortKey, type PodDemand } from './demand.js';
 
@@ -73,45 +72,13 @@ export function addLoad(loads: Map<string, HostLoad>, hostName: string, demand: 
   return next;
 }
 
-const allContainers = (pod: DockerPod): Container[] => [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
-
-/** filepath.Clean for absolute paths: "." and ".." resolved, no trailing "/" except for the root. */
-function cleanPath(path: string): string {
-  const normalized = posix.normalize(path);
-  return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
-}
-
-/** Whether `path` is `prefix` or below it, component by component ("/data" covers "/data/x", not "/database"). */
-export function hasPathPrefix(path: string, prefix: string): boolean {
-  const p = cleanPath(path);
-  const pre = cleanPath(prefix);
-  return p === pre || pre === '/' || p.startsWith(`${pre}/`);
-}
-
-/** Whether every mount of the volume, in every container, is read-only. */
-const mountedReadOnly = (pod: DockerPod, volume: string): boolean =>
-  allContainers(pod).every((c) => (c.volumeMounts ?? []).every((m) => m.name !== volume || m.readOnly === true));
-
-/**
- * Whether the policy allows a hostPath volume, by the PodSecurityPolicy allowedHostPaths rule:
- * the path must be at or below a listed prefix; when every prefix covering it is readOnly, every
- * mount of the volume must be read-only.
- */
-function hostPathAllowed(pod: DockerPod, volume: { name: string; path: string }, policy: HostPolicy): boolean {
-  const covering = policy.allowedHostPaths.filter((a) => hasPathPrefix(volume.path, a.pathPrefix));
-  if (covering.length === 0) return false;
-  return covering.some((a) => a.readOnly !== true) || mountedReadOnly(pod, volume.name);
-}
-
 /**
  * Whether the host's policy allows the pod: host namespaces (hostNetwork, hostPID, hostIPC) and
  * privileged containers as admission decides them (init containers included here), and every
  * hostPath volume under an allowed prefix.
  */
 export function policyAllows(pod: DockerPod, policy: HostPolicy): boolean {
-  if (policyViolations(pod, policy, '').length > 0) return false;
-  if (!policy.allowPrivileged && (pod.spec.initContainers ?? []).some((c) => c.securityContext?.privileged === true)) return false;
-  return (pod.spec.volumes ?? []).every((v) => !v.hostPath || hostPathAllowed(pod, { name: v.name, path: v.hostPath.path }, policy));
+  return policyViolations(pod, policy, '').length === 0;
 }
 
 /** Whether the host has every label of the selector with the same value. */

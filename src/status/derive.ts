@@ -3,14 +3,15 @@
  * reconciler knows beyond them (waiting reasons, an invalid spec, the bound host). Deterministic:
  * the same inputs give the same status, so an unchanged pod never causes a status write.
  */
+import type { Container } from '../api/v1alpha1/container.js';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
-import type { DockerPodStatus } from '../api/v1alpha1/pod-status.js';
+import type { ContainerStatus, DockerPodStatus } from '../api/v1alpha1/pod-status.js';
 import type { PodObservation } from '../planner/observe.js';
 import { containersReady, ready, stampConditions, type ConditionValue } from './conditions.js';
 import { containerStatus, type WaitingOverride } from './container-status.js';
 import { podPhase, type Phase } from './phase.js';
 import { readySummary, restartSum, statusSummary } from './summary.js';
-import { defined } from '../util/objects.js';
+import { defined, nonEmpty } from '../util/objects.js';
 
 /** Inputs of the status. */
 export interface StatusInput {
@@ -38,20 +39,60 @@ function liveSandbox(obs: PodObservation): { attempt: number; ip: string; id: st
   return s ? { attempt: s.sandboxAttempt, ip: s.details.ipAddress, id: s.id, running: s.details.running } : undefined;
 }
 
-function conditionValues(input: StatusInput, phase: Phase, statuses: DockerPodStatus['containerStatuses']): ConditionValue[] {
+function conditionValues(input: StatusInput, phase: Phase, statuses: DockerPodStatus['containerStatuses'], init: InitView): ConditionValue[] {
   const sandbox = liveSandbox(input.observation);
   const sandboxReady: ConditionValue = { type: 'PodReadyToStartContainers', status: sandbox?.running ? 'True' : 'False' };
-  const initialized: ConditionValue = { type: 'Initialized', status: 'True' };
+  const initialized: ConditionValue = init.incomplete.length === 0
+    ? { type: 'Initialized', status: 'True' }
+    : { type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${init.incomplete.join(' ')}]` };
   let containers = containersReady(statuses ?? [], phase);
   if (input.invalid) containers = { type: 'ContainersReady', status: 'False', reason: input.invalid.reason, message: input.invalid.message };
   return [sandboxReady, initialized, ready(containers), containers, { type: 'PodScheduled', status: 'True' }];
 }
 
-function phaseOf(input: StatusInput, statuses: NonNullable<DockerPodStatus['containerStatuses']>): Phase {
+function phaseOf(input: StatusInput, statuses: NonNullable<DockerPodStatus['containerStatuses']>, init: InitView): Phase {
   const previous = input.pod.status?.phase;
   if (input.deadlineExceeded) return 'Failed';
   if (input.invalid) return previous ?? 'Pending';
-  return podPhase(statuses, input.pod.spec.restartPolicy ?? 'Always', previous);
+  return initPhase(input, init) ?? podPhase(statuses, input.pod.spec.restartPolicy ?? 'Always', previous);
+}
+
+/** The kubelet: a failed init container under restartPolicy Never fails the pod; any other unfinished one keeps it Pending. */
+function initPhase(input: StatusInput, init: InitView): Phase | undefined {
+  const previous = input.pod.status?.phase;
+  if (previous === 'Succeeded' || previous === 'Failed' || init.incomplete.length === 0) return undefined;
+  return init.failed && input.pod.spec.restartPolicy === 'Never' ? 'Failed' : 'Pending';
+}
+
+function memberStatus(input: StatusInput, spec: Container, sandboxAttempt: number | undefined, creatingReason: string | undefined): ContainerStatus {
+  const { pod, observation: obs } = input;
+  const override = input.waiting?.get(spec.name) ?? invalidOverride(input, spec.name);
+  const carriedRestarts = pod.status?.containerStatuses?.find((s) => s.name === spec.name)?.restartCount;
+  return containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt, override, restartPolicy: pod.spec.restartPolicy, carriedRestarts, creatingReason }));
+}
+
+/** Where the init containers stand: which have not exited 0 in the live sandbox, and whether one failed. */
+interface InitView {
+  statuses: ContainerStatus[];
+  incomplete: string[];
+  failed: boolean;
+}
+
+function initView(input: StatusInput, sandboxAttempt: number | undefined): InitView {
+  const { pod, observation: obs } = input;
+  const statuses = (pod.spec.initContainers ?? []).map((spec) => {
+    const override = input.waiting?.get(spec.name) ?? invalidOverride(input, spec.name);
+    const carriedRestarts = pod.status?.initContainerStatuses?.find((s) => s.name === spec.name)?.restartCount;
+    // An init container runs again in every new sandbox: an older sandbox's run never counts (policy 'Always' marks it stale).
+    const status = containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt, override, restartPolicy: 'Always', creatingReason: 'PodInitializing', carriedRestarts }));
+    const succeeded = status.state?.terminated?.exitCode === 0;
+    return { ...status, ready: succeeded, started: false };
+  });
+  return {
+    statuses,
+    incomplete: statuses.filter((s) => s.state?.terminated?.exitCode !== 0).map((s) => s.name),
+    failed: statuses.some((s) => (s.state?.terminated?.exitCode ?? 0) !== 0),
+  };
 }
 
 function reasonOf(input: StatusInput): { reason?: string; message?: string } {
@@ -64,14 +105,13 @@ function reasonOf(input: StatusInput): { reason?: string; message?: string } {
 export function deriveStatus(input: StatusInput): DockerPodStatus {
   const { pod, observation: obs } = input;
   const sandbox = liveSandbox(obs);
-  const statuses = pod.spec.containers.map((spec) => {
-    const override = input.waiting?.get(spec.name) ?? invalidOverride(input, spec.name);
-    const carriedRestarts = pod.status?.containerStatuses?.find((s) => s.name === spec.name)?.restartCount;
-    return containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt: sandbox?.attempt, override, restartPolicy: pod.spec.restartPolicy, carriedRestarts }));
-  });
-  const phase = phaseOf(input, statuses);
+  const init = initView(input, sandbox?.attempt);
+  // Members wait as PodInitializing until every init container has succeeded.
+  const creatingReason = init.incomplete.length > 0 ? 'PodInitializing' : undefined;
+  const statuses = pod.spec.containers.map((spec) => memberStatus(input, spec, sandbox?.attempt, creatingReason));
+  const phase = phaseOf(input, statuses, init);
   const generation = pod.metadata.generation ?? 0;
-  const conditions = stampConditions(conditionValues(input, phase, statuses), pod.status?.conditions, input.now, generation);
+  const conditions = stampConditions(conditionValues(input, phase, statuses, init), pod.status?.conditions, input.now, generation);
   const readyTrue = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
   const { reason, message } = reasonOf(input);
   return defined({
@@ -85,9 +125,10 @@ export function deriveStatus(input: StatusInput): DockerPodStatus {
     observedGeneration: generation,
     reason,
     message,
-    summary: statusSummary(defined({ phase, reason, statuses, deleting: Boolean(pod.metadata.deletionTimestamp), readyCondition: readyTrue })),
+    summary: statusSummary(defined({ phase, reason, statuses, initStatuses: init.statuses, deleting: Boolean(pod.metadata.deletionTimestamp), readyCondition: readyTrue })),
     readyContainers: readySummary(statuses),
-    restartCount: restartSum(statuses),
+    restartCount: restartSum([...init.statuses, ...statuses]),
+    initContainerStatuses: nonEmpty(init.statuses),
     containerStatuses: statuses,
   });
 }

@@ -9,6 +9,8 @@ export interface SummaryInput {
   phase: string;
   reason?: string;
   statuses: readonly ContainerStatus[];
+  /** Init containers' statuses, in spec order. */
+  initStatuses?: readonly ContainerStatus[];
   deleting: boolean;
   readyCondition: boolean;
 }
@@ -33,9 +35,34 @@ function containersView(statuses: readonly ContainerStatus[]): { reason?: string
   return { ...(reason ? { reason } : {}), hasRunning };
 }
 
+const terminationCode = (t: { signal?: number; exitCode: number }): string => (t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`);
+
+/** One init container's part of STATUS: undefined when it succeeded, else what kubectl prints for it. */
+function initContainerReason(s: ContainerStatus, i: number, total: number): string | undefined {
+  const t = s.state?.terminated;
+  if (t?.exitCode === 0) return undefined;
+  if (t) return `Init:${t.reason || terminationCode(t)}`;
+  const waiting = s.state?.waiting?.reason;
+  return waiting && waiting !== 'PodInitializing' ? `Init:${waiting}` : `Init:${i}/${total}`;
+}
+
+/** kubectl's STATUS while init containers run: Init:N/M, Init:<reason>, Init:ExitCode:N or Init:Signal:N; undefined once all succeeded. */
+function initReason(statuses: readonly ContainerStatus[]): string | undefined {
+  for (const [i, s] of statuses.entries()) {
+    const reason = initContainerReason(s, i, statuses.length);
+    if (reason) return reason;
+  }
+  return undefined;
+}
+
 /** STATUS: the phase or pod reason, overridden by container reasons, Terminating when deleting a pod not yet in a terminal phase. */
 export function statusSummary(input: SummaryInput): string {
   if (input.deleting && input.phase !== 'Succeeded' && input.phase !== 'Failed') return 'Terminating';
+  return initReason(input.initStatuses ?? []) ?? containersSummary(input);
+}
+
+/** STATUS from the regular containers, once every init container has succeeded. */
+function containersSummary(input: SummaryInput): string {
   const view = containersView(input.statuses);
   const reason = view.reason ?? input.reason ?? input.phase;
   if (reason !== 'Completed' || !view.hasRunning) return reason;

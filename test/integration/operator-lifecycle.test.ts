@@ -220,16 +220,15 @@ describe('operator: invalid pods', function () {
     });
   }
 
-  it('keeps an unpinned hostNetwork pod off a host that refuses host namespaces: Unschedulable, a FailedScheduling Warning, no container', async function () {
+  it('refuses an unpinned hostNetwork pod that no host allows with InvalidSpec, a Warning Event and no container', async function () {
     const pod = webPod('hostnet');
     pod.spec.hostNetwork = true;
     const created = await create(t, pod);
-    const waiting = await waitFor(t, 'hostnet', (p) => p.status?.conditions?.some((x) => x.type === 'PodScheduled' && x.reason === 'Unschedulable') === true);
-    expect(waiting.status?.conditions?.find((x) => x.type === 'PodScheduled')?.message).to.equal(
-      "0/1 hosts are available: 1 host(s) didn't allow the pod's host namespaces, privileged containers or host paths (spec.policy).",
-    );
+    const refused = await waitFor(t, 'hostnet', (p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.reason === 'InvalidSpec') === true);
+    expect(refused.status?.message).to.equal('spec.hostNetwork: Forbidden: host namespaces are not allowed on any DockerHost');
+    expect(refused.status?.conditions?.find((x) => x.type === 'PodScheduled')).to.deep.include({ status: 'False', reason: 'InvalidSpec' });
     await t.operator.events.flush();
-    const events = await t.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.uid=${created.metadata.uid ?? ''},reason=FailedScheduling` });
+    const events = await t.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.uid=${created.metadata.uid ?? ''},reason=InvalidSpec` });
     expect(events.items.map((e) => e.type)).to.deep.equal(['Warning']);
     expect(await containersOf(t, created.metadata.uid ?? '')).to.deep.equal([]);
   });

@@ -12,7 +12,7 @@ import type { HostPolicy } from '../../planner/admission.js';
 import { connectEngine, type EngineConnectOptions, type EngineVersion } from '../../runtime/docker/dockerode-engine.js';
 import { classifyEngineError } from '../../runtime/docker/engine-errors.js';
 import type { DockerEngine, EngineInfo } from '../../runtime/docker/types.js';
-import { addLoad, hostAllocatable, podDemand, schedulePod, type HostCandidate, type HostLoad, type PodDemand, type Resources } from '../../scheduler/index.js';
+import { addLoad, hostAllocatable, podDemand, REASONS, schedulePod, type HostCandidate, type HostLoad, type PodDemand, type Resources } from '../../scheduler/index.js';
 import type { HeartbeatResult } from '../../status/host-status.js';
 import type { Clock } from '../../util/clock.js';
 import type { HostBinding, HostResolver, Placement, PodSettings } from '../hosts.js';
@@ -236,16 +236,24 @@ export class Fleet implements HostResolver {
     if (pod.status?.hostName && pod.status.hostName === this.reservations.get(uid)?.host) this.reservations.delete(uid);
     const located = this.locate(pod);
     if (located) return located;
-    const pinned = pod.spec.hostName;
-    if (pinned) {
-      if (!this.entries.has(pinned)) return { kind: 'unschedulable', message: `DockerHost ${pinned} (spec.hostName) does not exist` };
-      this.reservations.set(uid, { host: pinned, demand: this.demandOf(pod) });
-      return this.placementOn(pinned, true);
-    }
-    const result = schedulePod(pod, this.candidates(), this.loads(uid));
-    if (!('host' in result)) return { kind: 'unschedulable', message: result.message };
-    this.reservations.set(uid, { host: result.host, demand: this.demandOf(pod) });
-    return this.placementOn(result.host, true);
+    const choice = pod.spec.hostName ? this.pinned(pod.spec.hostName) : this.schedule(pod);
+    if (!('chosen' in choice)) return choice;
+    this.reservations.set(uid, { host: choice.chosen, demand: this.demandOf(pod) });
+    return this.placementOn(choice.chosen, true);
+  }
+
+  /** A pinned pod goes to its host (like nodeName), once that DockerHost exists. */
+  private pinned(name: string): { chosen: string } | Placement {
+    return this.entries.has(name) ? { chosen: name } : { kind: 'unschedulable', message: `DockerHost ${name} (spec.hostName) does not exist` };
+  }
+
+  /** The scheduler's choice over every host and its load (this pod's own reservation left out). */
+  private schedule(pod: DockerPod): { chosen: string } | Placement {
+    const candidates = this.candidates();
+    const result = schedulePod(pod, candidates, this.loads(pod.metadata.uid ?? ''));
+    if ('host' in result) return { chosen: result.host };
+    const forbidden = candidates.length > 0 && result.reasons[REASONS.policy] === candidates.length;
+    return { kind: 'unschedulable', message: result.message, ...(forbidden ? { forbidden } : {}) };
   }
 
   /** Whether this operator manages the pod: always without a partition; with one, by the pod's host, pin or hostSelector. */

@@ -1,9 +1,10 @@
 /**
  * The DockerEngine interface over dockerode 5 for real engines (unix socket or TCP with TLS).
  * Two clients share one endpoint: a pooled keep-alive client for ordinary calls, each bounded
- * by an AbortSignal deadline, and a client for long streams (events, pulls) that has no socket
- * idle timeout and its own agent, so a quiet event stream is never cut and never holds a slot
- * of the pool. Every failure surfaces as a DockerError carrying the engine's own message.
+ * by an AbortSignal deadline, and a client for long streams (events, pulls, logs, attached
+ * execs) that has no socket idle timeout and its own agent, so a quiet event stream is never cut
+ * and never holds a slot of the pool. Every failure surfaces as a DockerError carrying the
+ * engine's own message.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -12,9 +13,11 @@ import { inspect } from 'node:util';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { parseImageReference } from '../../api/image-ref.js';
+import { openExec, openLogs, type StreamContext } from './dockerode-streams.js';
 import {
   DockerError, type ContainerCreateBody, type ContainerDetails, type ContainerStateName, type ContainerSummary, type DockerEngine,
-  type DockerEvent, type EngineInfo, type EventHandlers, type EventStream, type ExecResult, type ImageInfo, type RegistryAuth,
+  type DockerEvent, type EngineInfo, type EventHandlers, type EventStream, type ExecResult, type ExecSession, type ExecSessionOptions,
+  type ImageInfo, type LogOptions, type OutputStream, type RegistryAuth,
 } from './types.js';
 
 /** TLS settings of a tcp:// endpoint (mutual TLS when cert and key are given). */
@@ -360,6 +363,19 @@ class DockerodeEngine implements DockerEngine {
       if (deadline.aborted) return result(null, true);
       throw toDockerError(err, 'exec');
     }
+  }
+
+  startExec(id: string, options: ExecSessionOptions): Promise<ExecSession> {
+    return openExec(this.streamContext(), id, options);
+  }
+
+  logs(id: string, options: LogOptions): Promise<OutputStream> {
+    return openLogs(this.streamContext(), id, options);
+  }
+
+  /** The clients and the deadline of ordinary calls, for the streaming calls (dockerode-streams.ts). */
+  private streamContext(): StreamContext {
+    return { docker: this.docker, streams: this.streams, call: (operation, run, signal) => this.call(operation, run, signal) };
   }
 
   /** The exit code once the engine has recorded it (it may lag the end of the output stream). */

@@ -9,17 +9,19 @@
 import { createHash } from 'node:crypto';
 import { parseImageReference } from '../../api/image-ref.js';
 import { FakeClock, type Clock } from '../../util/clock.js';
+import { fakeExecSession, FakeOutput } from './fake-output.js';
 import { MUTATING_OPERATIONS } from './instrumented-engine.js';
 import {
   DockerError, type ContainerCreateBody, type ContainerDetails, type ContainerSummary, type DockerEngine, type DockerEvent,
-  type EngineInfo, type EventHandlers, type EventStream, type ExecResult, type HostConfigBody, type ImageInfo,
+  type EngineInfo, type EventHandlers, type EventStream, type ExecResult, type ExecSession, type ExecSessionOptions, type HostConfigBody,
+  type ImageInfo, type LogOptions, type OutputStream,
 } from './types.js';
 
 /** Docker's zero time: never started / never finished. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-/** Answers an exec in a running container. */
-export type ExecHandler = (container: ContainerDetails, cmd: string[], timeoutMs: number) => ExecResult | Promise<ExecResult>;
+/** Answers an exec in a running container; `stdin` is what an attached exec (startExec with stdin) was given, else ''. */
+export type ExecHandler = (container: ContainerDetails, cmd: string[], timeoutMs: number, stdin: string) => ExecResult | Promise<ExecResult>;
 
 /** Construction options of a FakeEngine. */
 export interface FakeEngineOptions {
@@ -105,6 +107,7 @@ export class FakeEngine implements DockerEngine {
   readonly sigtermExit = new Map<string, number | 'ignore'>();
   private execHandler: ExecHandler = () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false });
   private readonly containers = new Map<string, Stored>();
+  private readonly output = new FakeOutput();
   private readonly images = new Map<string, string>();
   private readonly registry = new Set<string>();
   private readonly volumes = new Map<string, { labels: Record<string, string>; driverOpts: Record<string, string> }>();
@@ -154,7 +157,13 @@ export class FakeEngine implements DockerEngine {
     this.registry.add(normalizeImage(ref));
   }
 
-  /** Answers later execs with `handler`. */
+  /** A running container writes `text` on `target`: its log (logs()) gets one line per newline. */
+  writeOutput(id: string, target: 'stdout' | 'stderr', text: string): void {
+    const c = this.mustFind(id, 'writeOutput');
+    this.output.write(c.details.id, target, text, this.clock.now());
+  }
+
+  /** Answers later execs (and attached execs) with `handler`. */
   onExec(handler: ExecHandler): void {
     this.execHandler = handler;
   }
@@ -271,19 +280,25 @@ export class FakeEngine implements DockerEngine {
       this.exit(c, 137);
     }
     this.containers.delete(c.details.id);
+    this.output.forget(c.details.id);
     this.emit('destroy', c.details);
   }
 
   async exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult> {
     await this.enter('exec', { id });
-    const c = this.mustFind(id, 'exec');
-    if (!c.details.running) throw new DockerError(`Container ${c.details.id} is not running`, 409, 'exec');
-    const execID = sha(`exec/${this.seq++}`);
-    this.emit(`exec_create: ${cmd.join(' ')}`, c.details, { execID });
-    this.emit(`exec_start: ${cmd.join(' ')}`, c.details, { execID });
-    const result = await this.execHandler(structuredClone(c.details), cmd, timeoutMs);
-    if (!result.timedOut) this.emit('exec_die', c.details, { execID, exitCode: String(result.exitCode) });
-    return { ...result };
+    return this.runExec(this.mustRun(id, 'exec'), cmd, timeoutMs, '');
+  }
+
+  async startExec(id: string, options: ExecSessionOptions): Promise<ExecSession> {
+    await this.enter('startExec', { id });
+    const c = this.mustRun(id, 'startExec');
+    return fakeExecSession(options, (stdin) => this.runExec(c, options.cmd, 0, stdin));
+  }
+
+  async logs(id: string, options: LogOptions): Promise<OutputStream> {
+    await this.enter('logs', { id });
+    const { details, body } = this.mustFind(id, 'logs');
+    return this.output.read(details.id, body.Tty === true, details.running, options);
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
@@ -368,6 +383,22 @@ export class FakeEngine implements DockerEngine {
     return c;
   }
 
+  private mustRun(ref: string, op: string): Stored {
+    const c = this.mustFind(ref, op);
+    if (!c.details.running) throw new DockerError(`Container ${c.details.id} is not running`, 409, op);
+    return c;
+  }
+
+  /** An exec's events around the handler's answer. */
+  private async runExec(c: Stored, cmd: string[], timeoutMs: number, stdin: string): Promise<ExecResult> {
+    const execID = sha(`exec/${this.seq++}`);
+    this.emit(`exec_create: ${cmd.join(' ')}`, c.details, { execID });
+    this.emit(`exec_start: ${cmd.join(' ')}`, c.details, { execID });
+    const result = await this.execHandler(structuredClone(c.details), cmd, timeoutMs, stdin);
+    if (!result.timedOut) this.emit('exec_die', c.details, { execID, exitCode: String(result.exitCode) });
+    return { ...result };
+  }
+
   private checkCreate(name: string, body: ContainerCreateBody): void {
     if (!NAME.test(name)) throw new DockerError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 400, 'createContainer');
     const holder = this.find(name.replace(/^\//, ''));
@@ -401,6 +432,7 @@ export class FakeEngine implements DockerEngine {
     });
     if (oomKilled) this.emit('oom', c.details);
     this.emit('die', c.details, { exitCode: String(exitCode) });
+    this.output.stop(c.details.id);
     for (const member of [...this.containers.values()].filter((m) => m.details.running && this.pidOwner(m) === c)) this.exit(member, 137);
   }
 

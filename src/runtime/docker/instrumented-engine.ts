@@ -24,13 +24,15 @@ type AsyncOperation = Exclude<keyof DockerEngine, 'endpoint' | 'events'>;
 
 const ASYNC_OPERATIONS: readonly AsyncOperation[] = [
   'ping', 'info', 'listContainers', 'inspectContainer', 'createContainer', 'startContainer', 'stopContainer', 'killContainer',
-  'removeContainer', 'exec', 'inspectImage', 'pullImage', 'createVolume', 'removeVolume', 'listVolumes',
+  'removeContainer', 'exec', 'startExec', 'logs', 'inspectImage', 'pullImage', 'createVolume', 'removeVolume', 'listVolumes',
 ];
 
 /**
  * `engine` with every call reported to `recorder` once it settles (outcome and wall time);
- * results and errors pass through unchanged. An events subscription is reported once, when its
- * stream ends (outcome 'error' when onEnd got an error, durationMs 0: a stream's life is no latency).
+ * results and errors pass through unchanged (`logs` and `startExec` settle once their stream is
+ * open: their time is the wait for the engine's answer, not the stream's life). An events
+ * subscription is reported once, when its stream ends (outcome 'error' when onEnd got an error,
+ * durationMs 0: a stream's life is no latency).
  */
 export function instrument(engine: DockerEngine, recorder: EngineCallRecorder): DockerEngine {
   const endpoint = engine.endpoint;

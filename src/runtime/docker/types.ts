@@ -151,7 +151,52 @@ export interface EventHandlers {
   onEnd(error?: Error): void;
 }
 
-/** The operations the operator performs on one engine. */
+/** What to read of a container's output (GET /containers/{id}/logs). */
+export interface LogOptions {
+  /** Keep the stream open for new output until the container stops (or `signal` aborts). */
+  follow?: boolean;
+  /** Only the last `tail` lines; every line when undefined or negative. */
+  tail?: number;
+  /** Prefix every line with the time it was written (RFC 3339, nanoseconds) and a space. */
+  timestamps?: boolean;
+  /** Ends the stream (and, before it started, the call). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Output as the engine sends it. Without a TTY the bytes are Docker's multiplexed frames (split
+ * them with OutputDemuxer, stream-frames.ts); with one they are the terminal's bytes, unframed.
+ */
+export interface OutputStream {
+  /** Whether the output comes from a TTY (then it is not multiplexed). */
+  tty: boolean;
+  stream: NodeJS.ReadableStream;
+}
+
+/** An exec with its streams attached, as `docker exec` and `kubectl exec` run one. */
+export interface ExecSessionOptions {
+  cmd: string[];
+  /** Attach the command's stdin: `ExecSession.stdin` is then where to write it (end() closes it). */
+  stdin: boolean;
+  /** Allocate a TTY (output unframed, stderr merged into it). */
+  tty: boolean;
+  /** Ends the session (and, before it started, the call). */
+  signal?: AbortSignal;
+}
+
+/** A running exec: its output, its stdin when attached, and its exit code once it ended. */
+export interface ExecSession extends OutputStream {
+  /** The command's stdin when attached; ending it closes the command's stdin. */
+  stdin?: NodeJS.WritableStream;
+  /** Sets the TTY's size (no-op without one). */
+  resize(rows: number, columns: number): Promise<void>;
+  /** The command's exit code once it ended (call after the output ended); null when the engine has none. */
+  exitCode(signal?: AbortSignal): Promise<number | null>;
+  /** Drops the connection; the command is left to the engine. */
+  close(): void;
+}
+
+/** The operations the operator (and the `logs` and `exec` commands) perform on one engine. */
 export interface DockerEngine {
   /** A label for logs and metrics (the endpoint). */
   readonly endpoint: string;
@@ -173,6 +218,10 @@ export interface DockerEngine {
   removeContainer(id: string, options: { force: boolean; removeVolumes: boolean }, signal?: AbortSignal): Promise<void>;
   /** Runs a command in a running container, waiting at most `timeoutMs`. */
   exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Starts a command in a running container with its streams attached (interactive exec); resolves once it runs. */
+  startExec(id: string, options: ExecSessionOptions): Promise<ExecSession>;
+  /** A container's output (its log), as a stream; throws DockerError 404 when the container does not exist. */
+  logs(id: string, options: LogOptions): Promise<OutputStream>;
   /** The image, or undefined when the engine does not have it. */
   inspectImage(ref: string, signal?: AbortSignal): Promise<ImageInfo | undefined>;
   /** Pulls an image; throws DockerError when any progress message reports an error. */

@@ -334,3 +334,50 @@ describe('planner/actions computePodActions', function () {
     }
   });
 });
+describe('planner/actions init containers', function () {
+  const withInit = (p: DockerPod): void => {
+    p.spec.initContainers = [
+      { name: 'one', image: 'busybox', command: ['true'] },
+      { name: 'two', image: 'busybox', command: ['true'] },
+    ];
+  };
+  const init = (name: string, over: Partial<FakeContainer> = {}): FakeContainer => ({ container: name, attempt: 0, state: 'running', role: 'init', ...over });
+  table([
+    {
+      name: 'a new pod: the sandbox and the first init container only',
+      given: { fakes: [], pod: withInit },
+      want: { createSandbox: 0, start: ['one#0 backoff=0 new'] },
+    },
+    { name: 'the first init container runs: wait', given: { fakes: [sandbox(), init('one')], pod: withInit }, want: {} },
+    {
+      name: 'the first succeeded: the second starts',
+      given: { fakes: [sandbox(), init('one', exited(0))], pod: withInit },
+      want: { start: ['two#0 backoff=0 new'] },
+    },
+    {
+      name: 'both succeeded: the members start',
+      given: { fakes: [sandbox(), init('one', exited(0)), init('two', exited(0))], pod: withInit },
+      want: { start: ['app#0 backoff=0 new', 'sidecar#0 backoff=0 new'] },
+    },
+    {
+      name: 'the second failed under Always: restarted at once the first time',
+      given: { fakes: [sandbox(), init('one', exited(0)), init('two', exited(1))], pod: withInit },
+      want: { start: ['two#1 backoff=1 restart'] },
+    },
+    {
+      name: 'the second failed under Never: nothing (the status fails the pod)',
+      given: { fakes: [sandbox(), init('one', exited(0)), init('two', exited(1))], pod: (p) => { withInit(p); p.spec.restartPolicy = 'Never'; } },
+      want: {},
+    },
+    {
+      name: 'a new sandbox re-runs the init containers from the first',
+      given: { fakes: [sandbox({ attempt: 1 }), init('one', { ...exited(0), sandboxAttempt: 0 }), init('two', { ...exited(0), sandboxAttempt: 0 })], pod: withInit },
+      want: { start: ['one#1 backoff=0 new'] },
+    },
+    {
+      name: 'init instances are not taken for containers removed from the spec',
+      given: { fakes: [sandbox(), init('one', exited(0)), init('two', exited(0)), app(), sidecar()], pod: withInit },
+      want: {},
+    },
+  ]);
+});

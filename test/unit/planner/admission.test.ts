@@ -1,7 +1,7 @@
 /**
- * Admission of a pod before any Docker call: a valid pod is admitted; every field the operator
- * does not implement yet (initContainers, volumes, probes, volumeMounts, envFrom, secret and
- * configMap env sources) is refused as InvalidSpec naming its path, never ignored; host
+ * Admission of a pod before any Docker call: a valid pod is admitted (env from Secrets and
+ * ConfigMaps included); every field the operator does not implement yet (
+ * volumes, probes, volumeMounts) is refused as InvalidSpec naming its path, never ignored; host
  * namespaces and privileged containers are refused unless the host's policy allows them; and
  * the API's semantic validation errors come first in the same refusal.
  */
@@ -38,26 +38,41 @@ interface Case {
 const cases: Case[] = [
   { name: 'the sample pod is admitted', given: { pod: () => undefined }, want: [] },
   {
-    name: 'initContainers',
+    name: 'initContainers (supported)',
     given: { pod: (p) => (p.spec.initContainers = [{ name: 'init', image: 'busybox:1.36', command: ['true'] }]) },
-    want: [fieldError.forbidden('spec.initContainers', NOT_YET)],
+    want: [],
+  },
+  {
+    name: 'a privileged init container without permission',
+    given: { pod: (p) => (p.spec.initContainers = [{ name: 'init', image: 'busybox:1.36', securityContext: { privileged: true } }]) },
+    want: [fieldError.forbidden('spec.initContainers[0].securityContext.privileged', 'privileged containers are not allowed on host "node-1"')],
   },
   { name: 'an empty initContainers list is fine', given: { pod: (p) => (p.spec.initContainers = []) }, want: [] },
-  { name: 'volumes', given: { pod: (p) => (p.spec.volumes = [{ name: 'data', emptyDir: {} }]) }, want: [fieldError.forbidden('spec.volumes', NOT_YET)] },
+  { name: 'an emptyDir volume (supported)', given: { pod: (p) => (p.spec.volumes = [{ name: 'data', emptyDir: {} }]) }, want: [] },
   {
-    name: 'volumes and volumeMounts',
+    name: 'configMap and secret volumes',
+    given: { pod: (p) => (p.spec.volumes = [{ name: 'cfg', configMap: { name: 'cfg' } }, { name: 'sec', secret: { secretName: 'sec' } }]) },
+    want: [fieldError.forbidden('spec.volumes[0].configMap', NOT_YET), fieldError.forbidden('spec.volumes[1].secret', NOT_YET)],
+  },
+  {
+    name: 'volumeMounts (supported), but not subPath',
     given: {
       pod: (p) => {
         p.spec.volumes = [{ name: 'data', emptyDir: {} }];
-        nth(p, 1).volumeMounts = [{ name: 'data', mountPath: '/data' }];
+        nth(p, 1).volumeMounts = [{ name: 'data', mountPath: '/data' }, { name: 'data', mountPath: '/sub', subPath: 'x' }];
       },
     },
-    want: [fieldError.forbidden('spec.volumes', NOT_YET), fieldError.forbidden('spec.containers[1].volumeMounts', NOT_YET)],
+    want: [fieldError.forbidden('spec.containers[1].volumeMounts[1].subPath', NOT_YET)],
   },
   {
-    name: 'a volumeMount without its volume: the validation error, then the refusal',
+    name: 'a volumeMount without its volume: the validation error',
     given: { pod: (p) => (nth(p, 0).volumeMounts = [{ name: 'data', mountPath: '/data' }]) },
-    want: [fieldError.notFound('spec.containers[0].volumeMounts[0].name', 'data'), fieldError.forbidden('spec.containers[0].volumeMounts', NOT_YET)],
+    want: [fieldError.notFound('spec.containers[0].volumeMounts[0].name', 'data')],
+  },
+  {
+    name: 'a hostPath outside the allowed prefixes',
+    given: { pod: (p) => (p.spec.volumes = [{ name: 'etc', hostPath: { path: '/etc' } }]) },
+    want: [fieldError.forbidden('spec.volumes[0].hostPath.path', 'host path /etc is not allowed on host "node-1" (spec.policy.allowedHostPaths)')],
   },
   {
     name: 'a livenessProbe',
@@ -75,19 +90,24 @@ const cases: Case[] = [
     want: [fieldError.forbidden('spec.containers[0].startupProbe', NOT_YET)],
   },
   {
-    name: 'envFrom',
-    given: { pod: (p) => (nth(p, 1).envFrom = [{ configMapRef: { name: 'cfg' } }]) },
-    want: [fieldError.forbidden('spec.containers[1].envFrom', NOT_YET)],
+    name: 'envFrom configMapRef and secretRef, with a prefix, are supported',
+    given: { pod: (p) => (nth(p, 1).envFrom = [{ configMapRef: { name: 'cfg' } }, { prefix: 'DB_', secretRef: { name: 'creds', optional: true } }]) },
+    want: [],
   },
   {
-    name: 'env valueFrom secretKeyRef',
+    name: 'env valueFrom secretKeyRef is supported',
     given: { pod: (p) => nth(p, 0).env?.push({ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } }) },
-    want: [fieldError.forbidden('spec.containers[0].env[4].valueFrom', NOT_YET)],
+    want: [],
   },
   {
-    name: 'env valueFrom configMapKeyRef',
-    given: { pod: (p) => (nth(p, 1).env = [{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'mode' } } }]) },
-    want: [fieldError.forbidden('spec.containers[1].env[0].valueFrom', NOT_YET)],
+    name: 'env valueFrom configMapKeyRef is supported',
+    given: { pod: (p) => (nth(p, 1).env = [{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'mode', optional: true } } }]) },
+    want: [],
+  },
+  {
+    name: 'envFrom without a source: the validation error only',
+    given: { pod: (p) => (nth(p, 1).envFrom = [{ prefix: 'X_' }]) },
+    want: [fieldError.required('spec.containers[1].envFrom[0]', 'must specify one of: `configMapRef`, `secretRef`')],
   },
   { name: 'env valueFrom fieldRef is supported', given: { pod: (p) => (nth(p, 1).env = [{ name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }]) }, want: [] },
   { name: 'hostNetwork refused', given: { pod: (p) => hostNamespaces(p, 'hostNetwork') }, want: [fieldError.forbidden('spec.hostNetwork', HOST_NS)] },
@@ -130,12 +150,12 @@ const cases: Case[] = [
       pod: (p) => {
         p.spec.shareProcessNamespace = true;
         p.spec.hostPID = true;
-        nth(p, 1).envFrom = [{ secretRef: { name: 'creds' } }];
+        nth(p, 1).startupProbe = { exec: { command: ['true'] } };
       },
     },
     want: [
       fieldError.invalid('spec.shareProcessNamespace', true, 'ShareProcessNamespace and HostPID cannot both be enabled'),
-      fieldError.forbidden('spec.containers[1].envFrom', NOT_YET),
+      fieldError.forbidden('spec.containers[1].startupProbe', NOT_YET),
       fieldError.forbidden('spec.hostPID', HOST_NS),
     ],
   },

@@ -205,6 +205,18 @@ describe('planner/desired', function () {
       expect(jsonRoundTrip(got.body)).to.deep.equal(got.body);
     });
 
+    it('takes env from the Secrets and ConfigMaps in the placement; the spec hash does not depend on their values', function () {
+      const pod = samplePod();
+      const c = { ...containerOf(pod, 'sidecar'), envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'cfg' } }], env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } }], args: ['--token=$(TOKEN)'] };
+      const sources = { secrets: new Map([['creds', { token: 't0p' }]]), configMaps: new Map([['cfg', { mode: 'fast' }]]) };
+      const got = desiredMember(pod, c, planContext(), { ...PLACEMENT, sources });
+      expect(got.body.Env).to.deep.equal(['CFG_mode=fast', 'TOKEN=t0p']);
+      expect(got.body.Cmd).to.deep.equal(['--token=t0p']);
+      const other = desiredMember(pod, c, planContext(), { ...PLACEMENT, sources: { ...sources, secrets: new Map([['creds', { token: 'changed' }]]) } });
+      expect(other.hash).to.equal(got.hash);
+      expect(() => desiredMember(pod, c, planContext(), PLACEMENT)).to.throw('configmap "cfg" not found');
+    });
+
     it('builds the sidecar member: args only, memory limit, no user, no env', function () {
       const pod = samplePod();
       const got = desiredMember(pod, containerOf(pod, 'sidecar'), planContext(), { ...PLACEMENT, attempt: 0, backoff: 0 });

@@ -117,7 +117,7 @@ export const idOf = (container: string, attempt: number): string => `${container
 
 function defaultHash(pod: DockerPod, ctx: PlanContext, f: FakeContainer): string {
   if (f.container === SANDBOX_NAME) return sandboxHash(pod, ctx);
-  const spec = pod.spec.containers.find((c) => c.name === f.container);
+  const spec = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c) => c.name === f.container);
   return spec ? memberHash(spec) : 'gone';
 }
 

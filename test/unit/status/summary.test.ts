@@ -28,6 +28,12 @@ const input = (over: Partial<SummaryInput>): SummaryInput => ({ phase: 'Running'
 describe('status/summary', function () {
   describe('statusSummary', function () {
     const cases: Array<{ name: string; given: SummaryInput; want: string }> = [
+      { name: 'init: the first of two runs -> Init:0/2', given: input({ phase: 'Pending', initStatuses: [running('a'), waiting('b', 'PodInitializing')], statuses: [waiting('app', 'PodInitializing')] }), want: 'Init:0/2' },
+      { name: 'init: the first done, the second waits -> Init:1/2', given: input({ phase: 'Pending', initStatuses: [terminated('a', 0, 'Completed'), waiting('b', 'PodInitializing')] }), want: 'Init:1/2' },
+      { name: 'init: a waiting reason -> Init:CrashLoopBackOff', given: input({ phase: 'Pending', initStatuses: [waiting('a', 'CrashLoopBackOff')] }), want: 'Init:CrashLoopBackOff' },
+      { name: 'init: a failure -> Init:Error', given: input({ phase: 'Failed', initStatuses: [terminated('a', 3, 'Error')] }), want: 'Init:Error' },
+      { name: 'init: no reason -> Init:ExitCode:N', given: input({ phase: 'Pending', initStatuses: [terminated('a', 3)] }), want: 'Init:ExitCode:3' },
+      { name: 'init: all done -> the members speak', given: input({ initStatuses: [terminated('a', 0, 'Completed')], statuses: [waiting('app', 'PodInitializing')] }), want: 'PodInitializing' },
       { name: 'running containers: the phase', given: input({ statuses: [running('a'), running('b')], readyCondition: true }), want: 'Running' },
       { name: 'no statuses: the phase', given: input({ phase: 'Pending' }), want: 'Pending' },
       { name: 'a waiting reason', given: input({ phase: 'Pending', statuses: [waiting('a', 'ContainerCreating')] }), want: 'ContainerCreating' },
