@@ -4,13 +4,16 @@
  * `Initialized` condition tell the story; a failing init container under restartPolicy Never ends
  * the pod Failed, under Always it is retried with the back-off (Init:CrashLoopBackOff).
  */
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { parse } from 'yaml';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { useDockerScope } from '../support/docker-scope.js';
 import { TEST_IMAGES } from '../support/engines.js';
 import { conditionOf, createPod, deletePod, isReady, waitForPod, waitGone } from '../support/fleet.js';
 import { removeCgroupParent } from '../support/host-proc.js';
 import { startTestOperator, type TestOperator } from '../support/operator.js';
+import { repoPath } from '../support/repo.js';
 
 const IDLE = 'trap "exit 0" TERM; while true; do sleep 1; done';
 
@@ -56,6 +59,17 @@ describe('operator: init containers on a real engine', function () {
     expect(got.stdout).to.equal('one\ntwo\n');
     await deletePod(t, 'seeded');
     await waitGone(t, 'seeded');
+  });
+
+  it('runs examples/seeded-web.yaml: the page names the pod and its host', async () => {
+    const example = parse(readFileSync(repoPath('examples', 'seeded-web.yaml'), 'utf8')) as DockerPod;
+    for (const c of [...(example.spec.initContainers ?? []), ...example.spec.containers]) c.image = TEST_IMAGES.busybox;
+    await createPod(t, example);
+    const ready = await waitForPod(t, 'seeded-web', isReady, 30_000);
+    const app = ready.status?.containerStatuses?.[0]?.containerID?.replace('docker://', '') ?? '';
+    expect((await t.engine.exec(app, ['wget', '-qO-', 'http://localhost:8080/'], 5000)).stdout).to.equal('seeded for seeded-web on local\n');
+    await deletePod(t, 'seeded-web');
+    await waitGone(t, 'seeded-web');
   });
 
   it('fails the pod when an init container fails under restartPolicy Never, with the kubelet conditions, and never starts the members', async () => {
