@@ -16,6 +16,7 @@ import { readEnvSources, usesEnvSources, type EnvSourceReader } from './env-sour
 import type { HostBinding } from './hosts.js';
 import type { ImageEvent, ImageManager } from './images.js';
 import { desiredVolumes } from '../planner/volumes.js';
+import type { ProjectedVolumeWriter } from './projected-volumes.js';
 
 /** An event for the pod. */
 export interface PodEvent {
@@ -208,8 +209,26 @@ export interface Actuation {
   host: HostBinding;
   actions: PodActions;
   observed: Instance[];
-  /** Where the Secrets and ConfigMaps of env come from. */
+  /** Where the Secrets and ConfigMaps of env and volumes come from. */
   sources: EnvSourceReader;
+  /** Fills configMap and secret volumes (none: such volumes are left empty). */
+  volumes?: ProjectedVolumeWriter;
+}
+
+/**
+ * Fills the pod's configMap and secret volumes before containers are created, and re-checks them
+ * in a running sandbox when due. False when a volume never filled in this sandbox cannot be set
+ * up: the kubelet then waits for the mount (ContainerCreating), creates nothing, and says why
+ * with a FailedMount Warning; the pass is retried after 10 s.
+ */
+async function volumesReady(p: Pass, work: Actuation, sandbox: { id: string; live: boolean }): Promise<boolean> {
+  const writer = work.volumes;
+  if (!writer || !sandbox.live) return true;
+  if (work.actions.start.length === 0 && !writer.due(identityOf(p.pod).uid, sandbox.id)) return true;
+  const synced = await writer.sync({ pod: p.pod, host: p.host, sandboxId: sandbox.id, reader: work.sources });
+  for (const message of synced.failures) p.event('Warning', 'FailedMount', message);
+  if (synced.failures.length > 0) p.result.requeueAfterMs = CONFIG_ERROR_RETRY_MS;
+  return synced.ready;
 }
 
 /**
@@ -229,12 +248,15 @@ export async function actuate(work: Actuation, images: ImageManager): Promise<Ac
   try {
     await collect(p, actions, observed);
     const current = actions.killPod ? undefined : observed.find((i) => i.role === 'sandbox' && !actions.remove.includes(i));
+    // Before the sandbox too: it holds the pod's Secret volumes (tmpfs) mounted for the pod's life.
+    if (actions.createSandbox || actions.start.length > 0) await ensureVolumes(p);
     const sandbox = await sandboxOf(p, actions, current);
     if (!sandbox) return p.result;
-    if (actions.start.length > 0) await ensureVolumes(p);
+    const live = actions.createSandbox !== undefined || actions.startSandbox !== undefined || current?.details.running === true;
+    const ready = await volumesReady(p, work, { id: sandbox.id, live });
     // No read at all unless a container about to be created refers to a Secret or ConfigMap.
     const sources = envSourcesOf(work);
-    const created = await Promise.all(actions.start.map(async (req) => ({ id: await create(p, req, sandbox, sources), name: req.container.name })));
+    const created = await Promise.all((ready ? actions.start : []).map(async (req) => ({ id: await create(p, req, sandbox, sources), name: req.container.name })));
     const toStart = [...created.filter((c): c is { id: string; name: string } => c.id !== undefined), ...actions.startExisting.map((i) => ({ id: i.id, name: i.container }))];
     await Promise.all(toStart.map((c) => start(p, c.id, c.name)));
   } catch (err) {

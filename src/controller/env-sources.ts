@@ -27,7 +27,7 @@ export function secretData(secret: V1Secret | undefined): SourceData {
 export const configMapData = (cm: V1ConfigMap | undefined): SourceData => (cm ? { ...(cm.data ?? {}) } : undefined);
 
 /** The API server's own words for a failed read (its Status message), not client-node's dump of the response. */
-function readError(err: unknown): Error {
+export function readError(err: unknown): Error {
   if (!(err instanceof ApiException)) return err instanceof Error ? err : new Error(String(err));
   const raw: unknown = err.body;
   let body: unknown = raw;

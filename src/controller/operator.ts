@@ -43,6 +43,8 @@ export interface OperatorOptions {
   localAddress: string;
   concurrency: number;
   resyncPeriodMs: number;
+  /** How often a running pod's configMap and secret volumes are re-checked (default 60 s). */
+  projectedVolumeRefreshMs?: number;
   /** Heartbeat period of every host (default 10 s). */
   heartbeatPeriodMs?: number;
   /** NotReady for this long puts a host's pods in phase Unknown (default 40 s). */
@@ -140,6 +142,7 @@ export class Operator {
       images: new ImageManager(this.clock, credentialsFrom(client)),
       clock: this.clock,
       logger: options.logger,
+      ...defined({ projectedVolumeRefreshMs: options.projectedVolumeRefreshMs }),
     });
     this.queue = new WorkQueue((key) => this.reconciler.reconcile(key), { concurrency: options.concurrency, clock: this.clock, onResult: (r) => this.logResult(r) });
     this.resyncer = new Resyncer({

@@ -20,6 +20,7 @@ import { actuate, type PodEvent } from './actuator.js';
 import type { HostBinding, HostResolver, Placement } from './hosts.js';
 import type { ImageManager } from './images.js';
 import { observePod } from './observe-pod.js';
+import { DEFAULT_REFRESH_MS, ProjectedVolumeWriter } from './projected-volumes.js';
 import { teardownPod } from './teardown.js';
 import type { ReconcileResult } from './work-queue.js';
 
@@ -38,6 +39,8 @@ export interface PodReconcilerDeps {
   images: ImageManager;
   clock: Clock;
   logger: Logger;
+  /** How often a running pod's configMap and secret volumes are re-checked (default 60 s, the kubelet's sync period). */
+  projectedVolumeRefreshMs?: number;
 }
 
 const splitKey = (key: string): [string, string] => {
@@ -63,7 +66,12 @@ export class PodReconciler {
   /** The last status written per pod uid, with the resourceVersion it produced: the cache may lag our own writes. */
   private readonly written = new Map<string, { text: string; rv: number }>();
 
-  constructor(private readonly deps: PodReconcilerDeps) {}
+  /** What each pod's configMap and secret volumes hold. */
+  private readonly volumes: ProjectedVolumeWriter;
+
+  constructor(private readonly deps: PodReconcilerDeps) {
+    this.volumes = new ProjectedVolumeWriter(deps.projectedVolumeRefreshMs ?? DEFAULT_REFRESH_MS, deps.clock);
+  }
 
   /** One pass for `key`; throws to have the queue retry with back-off. */
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -80,6 +88,7 @@ export class PodReconciler {
   /** Forgets what it knows of a pod (it is gone). */
   forget(uid: string): void {
     this.written.delete(uid);
+    this.volumes.forget(uid);
     this.deps.hosts.release(uid);
   }
 
@@ -226,14 +235,19 @@ export class PodReconciler {
     const uid = pod.metadata.uid ?? '';
     let obs = observed;
     const actions = computePodActions({ pod, obs, ctx: host.ctx, now, finished });
-    const result = await actuate({ pod, host, actions, observed: allInstances(obs), sources: this.deps.client }, this.deps.images);
+    const result = await actuate({ pod, host, actions, observed: allInstances(obs), sources: this.deps.client, volumes: this.volumes }, this.deps.images);
     this.emit(pod, result.events);
     report.actions.push(...describeActions(result.events));
     if (result.changed) obs = await observePod(host.engine, host.ctx.instance, uid);
     const waiting = new Map([...actions.waiting, ...result.waiting]);
     await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded }), report);
     if (result.retry) throw result.retry;
-    return requeue(actions.requeueAfterMs, deadlineAt === undefined || deadlineExceeded ? undefined : deadlineAt - now, result.requeueAfterMs);
+    return requeue(actions.requeueAfterMs, deadlineAt === undefined || deadlineExceeded ? undefined : deadlineAt - now, result.requeueAfterMs, this.volumeRefreshIn(pod, finished));
+  }
+
+  /** When a running pod's configMap and secret volumes are due a re-check (the kubelet's periodic sync). */
+  private volumeRefreshIn(pod: DockerPod, finished: boolean): number | undefined {
+    return !finished && ProjectedVolumeWriter.applies(pod) ? this.volumes.nextDueInMs(pod.metadata.uid ?? '') : undefined;
   }
 
   private statusInput(pod: DockerPod, host: HostBinding | undefined, observation: PodObservation): StatusInput {

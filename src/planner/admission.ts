@@ -39,9 +39,6 @@ function unsupportedInContainer(c: Container, path: string): FieldError[] {
 /** Fields of the spec that the operator does not implement yet. */
 export function unsupportedFields(pod: DockerPod): FieldError[] {
   const errors: FieldError[] = [];
-  (pod.spec.volumes ?? []).forEach((v, i) => {
-    for (const source of ['configMap', 'secret'] as const) if (v[source]) errors.push(fieldError.forbidden(`spec.volumes[${i}].${source}`, NOT_YET));
-  });
   pod.spec.containers.forEach((c, i) => errors.push(...unsupportedInContainer(c, `spec.containers[${i}]`)));
   (pod.spec.initContainers ?? []).forEach((c, i) => errors.push(...unsupportedInContainer(c, `spec.initContainers[${i}]`)));
   return errors;

@@ -14,7 +14,7 @@ import { specHash } from './hash.js';
 import { containerName, LABEL, podLabels, SANDBOX_NAME, type PodIdentity, type Role } from './labels.js';
 import { cpuQuota, cpuShares, memoryLimit, oomScoreAdj, qosClass } from './resources.js';
 import { defined, nonEmpty, when } from '../util/objects.js';
-import { containerMounts } from './volumes.js';
+import { containerMounts, sandboxMounts } from './volumes.js';
 
 const SHM_SIZE = 64 * 1024 * 1024;
 const SANDBOX_OOM_SCORE = -998;
@@ -95,6 +95,7 @@ export function desiredSandbox(pod: DockerPod, ctx: PlanContext, attempt: number
     SecurityOpt: ['no-new-privileges'],
     CpuShares: 2,
     ...(host ? {} : dnsSettings(pod)),
+    ...sandboxMounts(pod),
   });
   const body: ContainerCreateBody = defined({
     Image: s.sandbox?.image ?? ctx.pauseImage,

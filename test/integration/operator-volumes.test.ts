@@ -75,6 +75,12 @@ describe('operator: pod volumes on a real engine', function () {
     const ready = await waitForPod(t, 'ram', isReady);
     const mount = await execIn(t, ready, 'app', ['sh', '-c', 'grep " /cache " /proc/mounts']);
     expect(mount).to.match(/^tmpfs \/cache tmpfs rw,.*size=16384k/);
+    // An emptyDir outlives a container restart, in memory too: the sandbox holds the tmpfs.
+    await execIn(t, ready, 'app', ['sh', '-c', 'echo kept > /cache/note']);
+    const first = ready.status?.containerStatuses?.[0]?.containerID?.replace('docker://', '') ?? '';
+    await t.engine.killContainer(first, 'KILL');
+    const restarted = await waitForPod(t, 'ram', (p) => isReady(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) === 1, 20_000);
+    expect(await execIn(t, restarted, 'app', ['cat', '/cache/note'])).to.equal('kept\n');
     await deletePod(t, 'ram');
     await waitGone(t, 'ram');
   });

@@ -41,6 +41,8 @@ export interface TestOperatorOptions {
   heartbeatPeriodMs?: number;
   hostFailureGraceMs?: number;
   hostSelector?: string;
+  /** How often running pods' configMap and secret volumes are re-checked (the operator's default: 60 s). */
+  projectedVolumeRefreshMs?: number;
   /** Reuse a running API server (restart of the operator alone). */
   api?: TestApiServer;
   /** Apply the kubelet's negative OOM scores (these machines refuse them; the operator must cope). */
@@ -78,6 +80,7 @@ export async function startTestOperator(scope: DockerScope, options: TestOperato
     resyncPeriodMs: options.resyncPeriodMs ?? 60_000,
     heartbeatPeriodMs: options.heartbeatPeriodMs ?? 10_000,
     ...(options.hostFailureGraceMs !== undefined ? { hostFailureGraceMs: options.hostFailureGraceMs } : {}),
+    ...(options.projectedVolumeRefreshMs !== undefined ? { projectedVolumeRefreshMs: options.projectedVolumeRefreshMs } : {}),
     logger,
   });
   await operator.start(10_000);

@@ -438,6 +438,10 @@ class DockerodeEngine implements DockerEngine {
     await tolerate(this.call('removeVolume', (abortSignal) => this.docker.getVolume(name).remove({ abortSignal })), [404]);
   }
 
+  async putArchive(id: string, path: string, tar: Buffer, signal?: AbortSignal): Promise<void> {
+    await this.call('putArchive', (abortSignal) => this.docker.getContainer(id).putArchive(tar, { path, abortSignal }), signal);
+  }
+
   async listVolumes(labels: Record<string, string>): Promise<string[]> {
     const list = await this.call('listVolumes', (abortSignal) => this.docker.listVolumes({ filters: { label: labelFilter(labels) }, abortSignal }));
     return (list.Volumes ?? []).map((v) => v.Name);

@@ -105,6 +105,8 @@ export class FakeEngine implements DockerEngine {
   down = false;
   /** Exit code of SIGTERM by image (default 143); 'ignore' makes a stop end in SIGKILL (137). */
   readonly sigtermExit = new Map<string, number | 'ignore'>();
+  /** Every archive put, in order, with the volume mounted at its path (if any). */
+  readonly archives: Array<{ id: string; path: string; volume?: string; tar: Buffer }> = [];
   private execHandler: ExecHandler = () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false });
   private readonly containers = new Map<string, Stored>();
   private readonly output = new FakeOutput();
@@ -328,6 +330,14 @@ export class FakeEngine implements DockerEngine {
     const users = [...this.containers.values()].filter((c) => usesVolume(c.body, name)).map((c) => c.details.id);
     if (users.length > 0) throw new DockerError(`remove ${name}: volume is in use - [${users.join(', ')}]`, 409, 'removeVolume');
     this.volumes.delete(name);
+  }
+
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    await this.enter('putArchive', { id });
+    const c = this.mustFind(id, 'putArchive');
+    const mount = (c.body.HostConfig.Mounts ?? []).find((m) => m['Target'] === path && m['Type'] === 'volume');
+    if (mount?.['ReadOnly'] === true) throw new DockerError('mounted volume is marked read-only', 403, 'putArchive');
+    this.archives.push({ id: c.details.id, path, volume: typeof mount?.['Source'] === 'string' ? mount['Source'] : undefined, tar: Buffer.from(tar) });
   }
 
   async listVolumes(labels: Record<string, string>): Promise<string[]> {

@@ -17,14 +17,14 @@ export type EngineCallRecorder = (call: EngineCall) => void;
 
 /** The operations that change an engine's state. */
 export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set([
-  'createContainer', 'startContainer', 'stopContainer', 'killContainer', 'removeContainer', 'pullImage', 'createVolume', 'removeVolume',
+  'createContainer', 'startContainer', 'stopContainer', 'killContainer', 'removeContainer', 'pullImage', 'createVolume', 'removeVolume', 'putArchive',
 ]);
 
 type AsyncOperation = Exclude<keyof DockerEngine, 'endpoint' | 'events'>;
 
 const ASYNC_OPERATIONS: readonly AsyncOperation[] = [
   'ping', 'info', 'listContainers', 'inspectContainer', 'createContainer', 'startContainer', 'stopContainer', 'killContainer',
-  'removeContainer', 'exec', 'startExec', 'logs', 'inspectImage', 'pullImage', 'createVolume', 'removeVolume', 'listVolumes',
+  'removeContainer', 'exec', 'startExec', 'logs', 'inspectImage', 'pullImage', 'createVolume', 'removeVolume', 'listVolumes', 'putArchive',
 ];
 
 /**

@@ -230,6 +230,11 @@ export interface DockerEngine {
   createVolume(name: string, labels: Record<string, string>, driverOpts?: Record<string, string>): Promise<void>;
   /** Removes a volume; a missing one is fine. */
   removeVolume(name: string): Promise<void>;
+  /**
+   * Extracts a tar archive into directory `path` of a container (PUT /containers/{id}/archive),
+   * which may be created and never started; writes through its volume mounts.
+   */
+  putArchive(id: string, path: string, tar: Buffer, signal?: AbortSignal): Promise<void>;
   /** Names of the volumes carrying all of `labels`. */
   listVolumes(labels: Record<string, string>): Promise<string[]>;
   /** Subscribes to container events carrying all of `labels`, replaying from `since` (seconds since the epoch). */

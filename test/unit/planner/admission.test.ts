@@ -50,9 +50,9 @@ const cases: Case[] = [
   { name: 'an empty initContainers list is fine', given: { pod: (p) => (p.spec.initContainers = []) }, want: [] },
   { name: 'an emptyDir volume (supported)', given: { pod: (p) => (p.spec.volumes = [{ name: 'data', emptyDir: {} }]) }, want: [] },
   {
-    name: 'configMap and secret volumes',
-    given: { pod: (p) => (p.spec.volumes = [{ name: 'cfg', configMap: { name: 'cfg' } }, { name: 'sec', secret: { secretName: 'sec' } }]) },
-    want: [fieldError.forbidden('spec.volumes[0].configMap', NOT_YET), fieldError.forbidden('spec.volumes[1].secret', NOT_YET)],
+    name: 'configMap and secret volumes (supported)',
+    given: { pod: (p) => (p.spec.volumes = [{ name: 'cfg', configMap: { name: 'cfg', items: [{ key: 'a', path: 'x/a', mode: 0o400 }], optional: true } }, { name: 'sec', secret: { secretName: 'sec', defaultMode: 0o440 } }]) },
+    want: [],
   },
   {
     name: 'volumeMounts (supported), but not subPath',
