@@ -11,3 +11,12 @@ export {
   type EventType,
   type InvolvedObject,
 } from './event-recorder.js';
+export {
+  LeaderElector,
+  clientLeaseStore,
+  ConflictError,
+  type LeaderElectorOptions,
+  type LeaseRecord,
+  type StoredLeaseRecord,
+  type LeaseStore,
+} from './leader-election.js';

@@ -69,8 +69,10 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const handle = this.setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => { handle.cancel(); resolve(); }, { once: true });
+      // The listener goes with the timer: a long-lived signal must not collect one per sleep.
+      const onAbort = (): void => { handle.cancel(); resolve(); };
+      const handle = this.setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
