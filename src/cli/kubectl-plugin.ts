@@ -7,6 +7,7 @@
  */
 import { execCommand, logsCommand, POD_COMMANDS_HELP } from './pod-commands.js';
 import { VERSION } from '../version.js';
+import { runProgram, type Command } from './dispatch.js';
 
 const PROGRAM = 'kubectl dockerpod';
 
@@ -20,7 +21,7 @@ ${POD_COMMANDS_HELP}
   help        Print this help
 `;
 
-const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
+const COMMANDS: Record<string, Command> = {
   logs: (args) => logsCommand(args, PROGRAM),
   exec: (args) => execCommand(args, PROGRAM),
   version: () => {
@@ -33,20 +34,4 @@ const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
   },
 };
 
-async function main(argv: string[]): Promise<number> {
-  const [name = 'help', ...rest] = argv;
-  const alias = name === '--help' || name === '-h' ? 'help' : name === '--version' ? 'version' : name;
-  const command = COMMANDS[alias];
-  if (!command) {
-    process.stderr.write(`${PROGRAM}: unknown command "${name}"\n\n${USAGE}`);
-    return 2;
-  }
-  return await command(rest);
-}
-
-// A closed pipe (`kubectl dockerpod logs web | head`) is the reader's choice, not a failure.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(0);
-});
-process.exitCode = await main(process.argv.slice(2));
+await runProgram(PROGRAM, USAGE, COMMANDS, process.argv.slice(2));

@@ -8,6 +8,7 @@ import { operatorCommand, OPERATOR_HELP } from './operator.js';
 import { execCommand, logsCommand, POD_COMMANDS_HELP } from './pod-commands.js';
 import { standaloneCommand, STANDALONE_HELP } from './standalone.js';
 import { VERSION } from '../version.js';
+import { runProgram, type Command } from './dispatch.js';
 
 const USAGE = `Usage: dockerpod <command> [flags]
 
@@ -19,8 +20,6 @@ ${POD_COMMANDS_HELP}
   version     Print the version
   help        Print this help
 `;
-
-type Command = (args: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   standalone: standaloneCommand,
@@ -41,20 +40,4 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-async function main(argv: string[]): Promise<number> {
-  const [name = 'help', ...rest] = argv;
-  const alias = name === '--help' || name === '-h' ? 'help' : name === '--version' ? 'version' : name;
-  const command = COMMANDS[alias];
-  if (!command) {
-    process.stderr.write(`dockerpod: unknown command "${name}"\n\n${USAGE}`);
-    return 2;
-  }
-  return await command(rest);
-}
-
-// A closed pipe (`dockerpod crds | head`) is the reader's choice, not a failure.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(0);
-});
-process.exitCode = await main(process.argv.slice(2));
+await runProgram('dockerpod', USAGE, COMMANDS, process.argv.slice(2));
