@@ -25,6 +25,7 @@ import { HostController } from './fleet/host-controller.js';
 import type { PodSettings } from './hosts.js';
 import { authFromDockerConfig, ImageManager, type CredentialSource } from './images.js';
 import { PodReconciler } from './pod-reconciler.js';
+import { ProbeManager } from './probe-manager.js';
 import { Resyncer } from './resync.js';
 import { WorkQueue, type PassResult } from './work-queue.js';
 
@@ -96,6 +97,8 @@ export class Operator {
   readonly events: EventRecorder;
   readonly fleet: Fleet;
   readonly hosts: HostController;
+  /** Probe workers of every running container with probes. */
+  readonly probes: ProbeManager;
   private readonly clock: Clock;
   private readonly sources = new Map<string, EngineEventSource>();
   private readonly resyncer: Resyncer;
@@ -134,12 +137,19 @@ export class Operator {
       logger: options.logger,
       ...defined({ heartbeatPeriodMs: options.heartbeatPeriodMs, labelSelector: options.hostSelector || undefined, watchInactivityMs: options.watchInactivityMs }),
     });
+    this.probes = new ProbeManager({
+      clock: this.clock,
+      logger: options.logger,
+      enqueue: (key) => this.queue.add(key),
+      record: (pod, type, reason, message) => this.events.record(pod, type, reason, message),
+    });
     this.reconciler = new PodReconciler({
       pods: this.informer,
       client,
       events: this.events,
       hosts: this.fleet,
       images: new ImageManager(this.clock, credentialsFrom(client)),
+      probes: this.probes,
       clock: this.clock,
       logger: options.logger,
       ...defined({ projectedVolumeRefreshMs: options.projectedVolumeRefreshMs }),
@@ -220,6 +230,7 @@ export class Operator {
     this.resyncTimer?.cancel();
     for (const s of this.sources.values()) s.stop();
     this.sources.clear();
+    this.probes.stop();
     const [{ drained }] = await Promise.all([this.queue.shutdown(timeoutMs), this.hosts.stop(timeoutMs)]);
     await this.informer.stop();
     await this.events.flush();

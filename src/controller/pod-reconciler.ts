@@ -19,6 +19,7 @@ import { canonicalJson } from '../util/canonical.js';
 import { actuate, type PodEvent } from './actuator.js';
 import type { HostBinding, HostResolver, Placement } from './hosts.js';
 import type { ImageManager } from './images.js';
+import type { ProbeManager, ProbeView } from './probe-manager.js';
 import { observePod } from './observe-pod.js';
 import { DEFAULT_REFRESH_MS, ProjectedVolumeWriter } from './projected-volumes.js';
 import { teardownPod } from './teardown.js';
@@ -37,6 +38,8 @@ export interface PodReconcilerDeps {
   events: PodEventSink;
   hosts: HostResolver;
   images: ImageManager;
+  /** Probe workers (absent: probes are not run, as in unit tests of other parts). */
+  probes?: ProbeManager;
   clock: Clock;
   logger: Logger;
   /** How often a running pod's configMap and secret volumes are re-checked (default 60 s, the kubelet's sync period). */
@@ -88,6 +91,7 @@ export class PodReconciler {
   /** Forgets what it knows of a pod (it is gone). */
   forget(uid: string): void {
     this.written.delete(uid);
+    this.deps.probes?.forget(uid);
     this.volumes.forget(uid);
     this.deps.hosts.release(uid);
   }
@@ -197,6 +201,8 @@ export class PodReconciler {
    */
   private async hostDown(pod: DockerPod, placement: Extract<Placement, { kind: 'hostDown' }>, report: PassReport): Promise<ReconcileResult> {
     report.host = placement.hostName;
+    // No probes against a host that does not answer: the workers start afresh when it returns.
+    this.deps.probes?.forget(pod.metadata.uid ?? '');
     const nowMs = this.deps.clock.now();
     const moveAt = rescheduleAt(pod, placement);
     if (moveAt !== undefined && nowMs >= moveAt) return this.reschedule(pod, placement, report);
@@ -234,15 +240,25 @@ export class PodReconciler {
     const finished = deadlineExceeded || isTerminal(pod.status?.phase ?? 'Pending');
     const uid = pod.metadata.uid ?? '';
     let obs = observed;
-    const actions = computePodActions({ pod, obs, ctx: host.ctx, now, finished });
+    let probes = this.probeViews(pod, host, obs);
+    const unhealthy = unhealthyOf(probes);
+    const actions = computePodActions({ pod, obs, ctx: host.ctx, now, finished, unhealthy });
     const result = await actuate({ pod, host, actions, observed: allInstances(obs), sources: this.deps.client, volumes: this.volumes }, this.deps.images);
     this.emit(pod, result.events);
     report.actions.push(...describeActions(result.events));
-    if (result.changed) obs = await observePod(host.engine, host.ctx.instance, uid);
+    if (result.changed) {
+      obs = await observePod(host.engine, host.ctx.instance, uid);
+      probes = this.probeViews(pod, host, obs);
+    }
     const waiting = new Map([...actions.waiting, ...result.waiting]);
-    await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded }), report);
+    await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded, probes }), report);
     if (result.retry) throw result.retry;
-    return requeue(actions.requeueAfterMs, deadlineAt === undefined || deadlineExceeded ? undefined : deadlineAt - now, result.requeueAfterMs, this.volumeRefreshIn(pod, finished));
+    return requeue(actions.requeueAfterMs, untilDeadline(deadlineAt, now), result.requeueAfterMs, this.volumeRefreshIn(pod, finished), afterKill(unhealthy));
+  }
+
+  /** What the probes say about the pod's running containers (none without a probe manager). */
+  private probeViews(pod: DockerPod, host: HostBinding, obs: PodObservation): Map<string, ProbeView> {
+    return this.deps.probes?.sync(pod, host, obs) ?? new Map<string, ProbeView>();
   }
 
   /** When a running pod's configMap and secret volumes are due a re-check (the kubelet's periodic sync). */
@@ -289,6 +305,17 @@ function hostNameOf(where: Placement): string {
 function rescheduleAt(pod: DockerPod, placement: Extract<Placement, { kind: 'hostDown' }>): number | undefined {
   if (pod.spec.hostFailurePolicy !== 'Reschedule' || pod.spec.hostName || placement.fresh) return undefined;
   return placement.downSinceMs + (pod.spec.hostFailureTimeoutSeconds ?? 300) * 1000;
+}
+
+/** Time left before activeDeadlineSeconds, while it is ahead. */
+const untilDeadline = (deadlineAt: number | undefined, now: number): number | undefined => (deadlineAt === undefined || now >= deadlineAt ? undefined : deadlineAt - now);
+
+/** A container killed for a failed probe is restarted (per policy and back-off) by the next pass: its own exit wakes nothing. */
+const afterKill = (unhealthy: ReadonlyMap<string, string>): number | undefined => (unhealthy.size > 0 ? 1 : undefined);
+
+/** Containers whose liveness or startup probe failed, with the kubelet's message. */
+function unhealthyOf(views: ReadonlyMap<string, ProbeView>): Map<string, string> {
+  return new Map([...views].flatMap(([name, v]) => (v.unhealthy ? [[name, v.unhealthy] as const] : [])));
 }
 
 function allInstances(obs: PodObservation): Instance[] {

@@ -54,6 +54,8 @@ export interface PlanInput {
   now: number;
   /** The pod is over (terminal phase, or past activeDeadlineSeconds): nothing is started again. */
   finished: boolean;
+  /** Running containers whose liveness or startup probe failed, with the kubelet's Killing message: stopped, then restarted per policy. */
+  unhealthy?: ReadonlyMap<string, string>;
 }
 
 const emptyActions = (): PodActions => ({ kill: [], remove: [], startExisting: [], start: [], waiting: new Map() });
@@ -141,6 +143,8 @@ function decideRunning(c: Container, current: Instance): ContainerDecision {
 function decide(input: PlanInput, c: Container, sandboxAttempt: number): ContainerDecision {
   const newest = (input.obs.containers.get(c.name) ?? [])[0];
   if (!newest || newest.sandboxAttempt !== sandboxAttempt) return decideMissing(input, c, newest);
+  const unhealthy = input.unhealthy?.get(c.name);
+  if (newest.details.running && unhealthy) return { kill: { instance: newest, reason: unhealthy } };
   if (newest.details.running) return decideRunning(c, newest);
   if (neverStarted(newest)) return { startExisting: newest };
   return restartAfter(input, c, newest);

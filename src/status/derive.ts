@@ -26,6 +26,8 @@ export interface StatusInput {
   invalid?: { reason: string; message: string };
   /** Set when activeDeadlineSeconds passed: the pod is Failed with reason DeadlineExceeded. */
   deadlineExceeded?: boolean;
+  /** What the probes say about running containers (by name); without an entry a running container is ready. */
+  probes?: ReadonlyMap<string, { ready: boolean; started: boolean }>;
 }
 
 /** A container of a refused pod that never ran waits with the kubelet's reason for a config it cannot use. */
@@ -68,7 +70,13 @@ function memberStatus(input: StatusInput, spec: Container, sandboxAttempt: numbe
   const { pod, observation: obs } = input;
   const override = input.waiting?.get(spec.name) ?? invalidOverride(input, spec.name);
   const carriedRestarts = pod.status?.containerStatuses?.find((s) => s.name === spec.name)?.restartCount;
-  return containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt, override, restartPolicy: pod.spec.restartPolicy, carriedRestarts, creatingReason }));
+  const status = containerStatus(defined({ spec, instances: obs.containers.get(spec.name) ?? [], sandboxAttempt, override, restartPolicy: pod.spec.restartPolicy, carriedRestarts, creatingReason }));
+  return withProbes(status, input.probes?.get(spec.name));
+}
+
+/** A running container is ready only once started (startup probe) and passing its readiness probe. */
+function withProbes(status: ContainerStatus, probed: { ready: boolean; started: boolean } | undefined): ContainerStatus {
+  return probed && status.state?.running ? { ...status, ready: probed.ready, started: probed.started } : status;
 }
 
 /** Where the init containers stand: which have not exited 0 in the live sandbox, and whether one failed. */

@@ -381,3 +381,12 @@ describe('planner/actions init containers', function () {
     },
   ]);
 });
+describe('planner/actions probes', function () {
+  it('kills a running container whose liveness probe failed, with the kubelet message, and starts nothing in the same pass', function () {
+    const pod = samplePod();
+    const ctx = planContext();
+    const obs = observation(pod, ctx, [sandbox(), app(), sidecar()]);
+    const actions = computePodActions({ pod, obs, ctx, now: NOW, finished: false, unhealthy: new Map([['app', 'Container app failed liveness probe, will be restarted']]) });
+    expect(view(actions)).to.deep.equal({ ...NOTHING, kill: [`${obs.containers.get('app')?.[0]?.id ?? ''}: Container app failed liveness probe, will be restarted`] });
+  });
+});

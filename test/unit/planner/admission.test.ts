@@ -75,19 +75,20 @@ const cases: Case[] = [
     want: [fieldError.forbidden('spec.volumes[0].hostPath.path', 'host path /etc is not allowed on host "node-1" (spec.policy.allowedHostPaths)')],
   },
   {
-    name: 'a livenessProbe',
-    given: { pod: (p) => (nth(p, 0).livenessProbe = { tcpSocket: { port: 80 } }) },
-    want: [fieldError.forbidden('spec.containers[0].livenessProbe', NOT_YET)],
+    name: 'exec, tcpSocket and httpGet probes (supported)',
+    given: {
+      pod: (p) => {
+        nth(p, 0).livenessProbe = { tcpSocket: { port: 80 } };
+        nth(p, 1).readinessProbe = { exec: { command: ['true'] } };
+        nth(p, 0).startupProbe = { httpGet: { path: '/', port: 80 } };
+      },
+    },
+    want: [],
   },
   {
-    name: 'a readinessProbe',
-    given: { pod: (p) => (nth(p, 1).readinessProbe = { exec: { command: ['true'] } }) },
-    want: [fieldError.forbidden('spec.containers[1].readinessProbe', NOT_YET)],
-  },
-  {
-    name: 'a startupProbe',
-    given: { pod: (p) => (nth(p, 0).startupProbe = { httpGet: { path: '/', port: 80 } }) },
-    want: [fieldError.forbidden('spec.containers[0].startupProbe', NOT_YET)],
+    name: 'an HTTPS probe',
+    given: { pod: (p) => (nth(p, 0).readinessProbe = { httpGet: { path: '/', port: 443, scheme: 'HTTPS' } }) },
+    want: [fieldError.forbidden('spec.containers[0].readinessProbe.httpGet.scheme', `HTTPS probes are ${NOT_YET}`)],
   },
   {
     name: 'envFrom configMapRef and secretRef, with a prefix, are supported',
@@ -150,12 +151,12 @@ const cases: Case[] = [
       pod: (p) => {
         p.spec.shareProcessNamespace = true;
         p.spec.hostPID = true;
-        nth(p, 1).startupProbe = { exec: { command: ['true'] } };
+        nth(p, 1).startupProbe = { httpGet: { port: 443, scheme: 'HTTPS' } };
       },
     },
     want: [
       fieldError.invalid('spec.shareProcessNamespace', true, 'ShareProcessNamespace and HostPID cannot both be enabled'),
-      fieldError.forbidden('spec.containers[1].startupProbe', NOT_YET),
+      fieldError.forbidden('spec.containers[1].startupProbe.httpGet.scheme', `HTTPS probes are ${NOT_YET}`),
       fieldError.forbidden('spec.hostPID', HOST_NS),
     ],
   },
@@ -177,10 +178,11 @@ describe('planner/admission admitPod', function () {
 
   it('words the refusal like the API server', function () {
     const pod = samplePod();
-    nth(pod, 0).livenessProbe = { tcpSocket: { port: 80 } };
+    nth(pod, 0).volumeMounts = [{ name: 'v', mountPath: '/v', subPath: 'x' }];
+    pod.spec.volumes = [{ name: 'v', emptyDir: {} }];
     pod.spec.hostIPC = true;
     expect(admitPod(pod, STRICT, 'node-1')?.message).to.equal(
-      'spec.containers[0].livenessProbe: Forbidden: not supported yet by dockerpod-operator; spec.hostIPC: Forbidden: host namespaces are not allowed on host "node-1"',
+      'spec.containers[0].volumeMounts[0].subPath: Forbidden: not supported yet by dockerpod-operator; spec.hostIPC: Forbidden: host namespaces are not allowed on host "node-1"',
     );
   });
 });

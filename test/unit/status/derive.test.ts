@@ -249,3 +249,16 @@ describe('status/derive deriveStatus', function () {
     });
   });
 });
+describe('status/derive with probes', function () {
+  it('a running container is ready only when its probes say so; the others stay ready', function () {
+    const status = deriveStatus({ ...input({ fakes: RUNNING }), probes: new Map([['app', { ready: false, started: true }]]) });
+    expect(status.containerStatuses?.map((c) => [c.name, c.ready, c.started])).to.deep.equal([['app', false, true], ['sidecar', true, true]]);
+    expect(status.readyContainers).to.equal('1/2');
+    expect(status.conditions?.find((c) => c.type === 'Ready')).to.include({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' });
+  });
+
+  it('a container not started yet (startup probe pending) is neither started nor ready', function () {
+    const status = deriveStatus({ ...input({ fakes: RUNNING }), probes: new Map([['sidecar', { ready: false, started: false }]]) });
+    expect(status.containerStatuses?.find((c) => c.name === 'sidecar')).to.include({ ready: false, started: false });
+  });
+});
