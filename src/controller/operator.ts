@@ -159,6 +159,7 @@ export class Operator {
       hosts: () => this.fleet.all(),
       podHosts: () => new Map(this.informer.list().map((p) => [p.metadata.uid ?? '', p.status?.hostName ?? ''])),
       watches: (namespace) => ns === undefined || namespace === ns,
+      ...(ns ? { namespace: ns } : {}),
       enqueue: (key) => this.queue.add(key),
       logger: options.logger,
     });

@@ -17,6 +17,8 @@ export interface ResyncDeps {
   podHosts: () => Map<string, string>;
   /** Whether the namespace is one this operator watches. */
   watches: (namespace: string) => boolean;
+  /** The one namespace this operator watches, if it is restricted to one (volumes are listed by it). */
+  namespace?: string;
   enqueue: (key: string) => void;
   logger: Logger;
 }
@@ -66,6 +68,24 @@ export class Resyncer {
     for (const [uid, group] of groupByUid(containers)) {
       seen.add(uid);
       await this.visit(host, uid, group, { pods, report });
+    }
+    await this.sweepVolumes(host, pods, report);
+  }
+
+  /** Pod volumes (named `dp_<uid>_<volume>`) of pods that are gone or live on another host; after their containers, so none is in use. */
+  private async sweepVolumes(host: HostBinding, pods: Map<string, string>, report: ResyncReport): Promise<void> {
+    const selector = { [LABEL.managedBy]: host.ctx.instance, ...(this.deps.namespace ? { [LABEL.namespace]: this.deps.namespace } : {}) };
+    for (const name of await host.engine.listVolumes(selector)) {
+      const uid = /^dp_([0-9a-f-]{36})_/.exec(name)?.[1];
+      const why = uid === undefined ? undefined : strayReason(pods.get(uid), host.hostName);
+      if (!why) continue;
+      this.deps.logger.info(`removing ${why} volume`, { host: host.hostName, volume: name, uid });
+      try {
+        await host.engine.removeVolume(name);
+        report.orphansRemoved++;
+      } catch (err) {
+        this.deps.logger.warn('could not remove a stray volume', { host: host.hostName, volume: name, error: (err as Error).message });
+      }
     }
   }
 

@@ -102,7 +102,7 @@ describe('fleet: DockerHosts and scheduling across two engines', function () {
     await Promise.all(['port-1', 'port-2', 'port-3'].map((n) => waitGone(t, n)));
   });
 
-  it('removes orphans (labelled containers of a pod that does not exist) on both engines and leaves unlabelled containers alone', async () => {
+  it('removes orphans (labelled containers and volumes of a pod that does not exist) on both engines and leaves unlabelled ones alone', async () => {
     const planted: Array<{ engine: 'a' | 'b'; id: string; labelled: boolean }> = [];
     for (const engine of ['a', 'b'] as const) {
       const docker = engineClient(engine);
@@ -112,12 +112,27 @@ describe('fleet: DockerHosts and scheduling across two engines', function () {
         planted.push({ engine, id: c.id, labelled });
       }
     }
+    // And volumes: a pod volume of a uid that does not exist goes, an unlabelled one stays.
+    const volumes: Array<{ engine: 'a' | 'b'; name: string; labelled: boolean }> = [];
+    for (const engine of ['a', 'b'] as const) {
+      const ghost = `00000000-0000-0000-0000-00000000000${engine === 'a' ? 1 : 2}`;
+      const labelled = `dp_${ghost}_data`;
+      const plain = `dp_${ghost}_plain-${scope.id}`;
+      await engineClient(engine).createVolume({ Name: labelled, Labels: { ...scope.labels, [LABEL.managedBy]: t.instance, [LABEL.uid]: ghost, [LABEL.namespace]: 'default' } });
+      await engineClient(engine).createVolume({ Name: plain, Labels: scope.labels });
+      volumes.push({ engine, name: labelled, labelled: true }, { engine, name: plain, labelled: false });
+    }
     await t.operator.resync();
     await eventually(async () => {
       for (const p of planted) {
         const exists = await engineClient(p.engine).getContainer(p.id).inspect().then(() => true, () => false);
         if (exists === p.labelled) throw new Error(`container ${p.id} on ${p.engine} (labelled ${p.labelled}) exists=${exists}`);
       }
+      for (const v of volumes) {
+        const exists = await engineClient(v.engine).getVolume(v.name).inspect().then(() => true, () => false);
+        if (exists === v.labelled) throw new Error(`volume ${v.name} on ${v.engine} (labelled ${v.labelled}) exists=${exists}`);
+      }
     }, 15_000);
+    for (const v of volumes.filter((x) => !x.labelled)) await engineClient(v.engine).getVolume(v.name).remove();
   });
 });
