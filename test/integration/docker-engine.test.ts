@@ -9,16 +9,7 @@ import { connectEngine } from '../../src/runtime/docker/dockerode-engine.js';
 import { DockerError, type ContainerCreateBody, type DockerEngine, type DockerEvent, type HostConfigBody } from '../../src/runtime/docker/types.js';
 import { useDockerScope } from '../support/docker-scope.js';
 import { engineConnectOptions, TEST_IMAGES, type EngineName } from '../support/engines.js';
-
-async function rejection(promise: Promise<unknown>): Promise<DockerError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(DockerError);
-    return err as DockerError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../support/rejection.js';
 
 /** Events of one subscription until `done` says so (then closed), or a timeout. */
 function eventsUntil(engine: DockerEngine, options: { since?: number; labels: Record<string, string> }, done: (events: DockerEvent[]) => boolean, ms = 10_000): Promise<DockerEvent[]> {

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { connectEngine, type EngineConnectOptions } from '../../src/runtime/docker/dockerode-engine.js';
 import { ApiVersionUnsupportedError, classifyEngineError, negotiateApiVersion, type EngineProblem } from '../../src/runtime/docker/engine-errors.js';
-import { DockerError } from '../../src/runtime/docker/types.js';
 import { assertEngineReady, engineClient, engineConnectOptions } from '../support/engines.js';
+import { rejection } from '../support/rejection.js';
 
 /** Runs openssl in `dir`; its stderr in the error when it fails. */
 function openssl(dir: string, args: string[]): void {
@@ -45,17 +45,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** The DockerError a call rejected with. */
-async function rejection(promise: Promise<unknown>): Promise<DockerError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(DockerError);
-    return err as DockerError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** How ping() and info() of a fresh client for `options` fail, classified. */

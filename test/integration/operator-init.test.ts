@@ -10,16 +10,10 @@ import { parse } from 'yaml';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { useDockerScope } from '../support/docker-scope.js';
 import { TEST_IMAGES } from '../support/engines.js';
-import { conditionOf, createPod, deletePod, isReady, waitForPod, waitGone } from '../support/fleet.js';
+import { conditionOf, createPod, deletePod, isReady, waitForPod, waitGone, IDLE, podWith } from '../support/fleet.js';
 import { removeCgroupParent } from '../support/host-proc.js';
 import { startTestOperator, type TestOperator } from '../support/operator.js';
 import { repoPath } from '../support/repo.js';
-
-const IDLE = 'trap "exit 0" TERM; while true; do sleep 1; done';
-
-function pod(name: string, spec: Partial<DockerPod['spec']>): DockerPod {
-  return { apiVersion: 'dockerpod.dev/v1alpha1', kind: 'DockerPod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, containers: [], ...spec } };
-}
 
 describe('operator: init containers on a real engine', function () {
   this.timeout(60_000);
@@ -31,7 +25,7 @@ describe('operator: init containers on a real engine', function () {
   after(() => removeCgroupParent(`/dockerpod-test-${scope.id}`));
 
   it('runs init containers in order into an emptyDir the app serves, and the sidecar reads it over localhost', async () => {
-    await createPod(t, pod('seeded', {
+    await createPod(t, podWith('seeded', {
       volumes: [{ name: 'www', emptyDir: {} }],
       initContainers: [
         { name: 'first', image: TEST_IMAGES.busybox, command: ['sh', '-c', 'echo one > /www/order; sleep 1'], volumeMounts: [{ name: 'www', mountPath: '/www' }] },
@@ -73,7 +67,7 @@ describe('operator: init containers on a real engine', function () {
   });
 
   it('fails the pod when an init container fails under restartPolicy Never, with the kubelet conditions, and never starts the members', async () => {
-    await createPod(t, pod('doomed', {
+    await createPod(t, podWith('doomed', {
       restartPolicy: 'Never',
       initContainers: [{ name: 'check', image: TEST_IMAGES.busybox, command: ['sh', '-c', 'exit 3'] }],
       containers: [{ name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE] }],
@@ -89,7 +83,7 @@ describe('operator: init containers on a real engine', function () {
   });
 
   it('retries a failing init container with the back-off under restartPolicy Always (Init:CrashLoopBackOff, restartCount growing)', async () => {
-    await createPod(t, pod('looping', {
+    await createPod(t, podWith('looping', {
       initContainers: [{ name: 'flaky', image: TEST_IMAGES.busybox, command: ['sh', '-c', 'exit 1'] }],
       containers: [{ name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE] }],
     }));

@@ -11,15 +11,9 @@ import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { useDockerScope } from '../support/docker-scope.js';
 import { TEST_IMAGES } from '../support/engines.js';
 import { eventually } from '../support/exec.js';
-import { conditionOf, createPod, deletePod, isReady, waitForPod, waitGone } from '../support/fleet.js';
+import { conditionOf, createPod, deletePod, isReady, waitForPod, waitGone, IDLE, podWith } from '../support/fleet.js';
 import { removeCgroupParent } from '../support/host-proc.js';
 import { startTestOperator, type TestOperator } from '../support/operator.js';
-
-const IDLE = 'trap "exit 0" TERM; while true; do sleep 1; done';
-
-function pod(name: string, spec: Partial<DockerPod['spec']>): DockerPod {
-  return { apiVersion: 'dockerpod.dev/v1alpha1', kind: 'DockerPod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, containers: [], ...spec } };
-}
 
 const idOf = (p: DockerPod, name: string): string => p.status?.containerStatuses?.find((s) => s.name === name)?.containerID?.replace('docker://', '') ?? '';
 
@@ -39,7 +33,7 @@ describe('operator: probes on a real engine', function () {
   }
 
   it('keeps a container not Ready while its HTTP readiness probe fails, and Ready once it passes', async () => {
-    const created = await createPod(t, pod('readiness', {
+    const created = await createPod(t, podWith('readiness', {
       containers: [{
         name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', 'mkdir -p /www && httpd -f -p 8080 -h /www'],
         ports: [{ name: 'http', containerPort: 8080 }],
@@ -66,7 +60,7 @@ describe('operator: probes on a real engine', function () {
   });
 
   it('restarts a container whose exec liveness probe fails three times, with Unhealthy and Killing Events', async () => {
-    const created = await createPod(t, pod('liveness', {
+    const created = await createPod(t, podWith('liveness', {
       containers: [{
         name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', `touch /tmp/alive; ${IDLE}`],
         livenessProbe: { exec: { command: ['test', '-f', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 3 },

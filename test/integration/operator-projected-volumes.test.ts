@@ -10,16 +10,11 @@ import { LABEL } from '../../src/planner/labels.js';
 import { useDockerScope } from '../support/docker-scope.js';
 import { eventually } from '../support/exec.js';
 import { TEST_IMAGES } from '../support/engines.js';
-import { createPod, deletePod, isReady, waitForPod, waitGone } from '../support/fleet.js';
+import { createPod, deletePod, isReady, waitForPod, waitGone, IDLE, podWith } from '../support/fleet.js';
 import { removeCgroupParent } from '../support/host-proc.js';
 import { startTestOperator, type TestOperator } from '../support/operator.js';
 
-const IDLE = 'trap "exit 0" TERM; while true; do sleep 1; done';
 const SECRET = 's3cr3t-value';
-
-function pod(name: string, spec: Partial<DockerPod['spec']>): DockerPod {
-  return { apiVersion: 'dockerpod.dev/v1alpha1', kind: 'DockerPod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, containers: [], ...spec } };
-}
 
 const idOf = (p: DockerPod, name: string): string => p.status?.containerStatuses?.find((s) => s.name === name)?.containerID?.replace('docker://', '') ?? '';
 
@@ -50,7 +45,7 @@ describe('operator: configMap and secret volumes on a real engine', function () 
   after(() => removeCgroupParent(`/dockerpod-test-${scope.id}`));
 
   it('mounts a ConfigMap and a Secret as read-only files with their modes, the Secret on tmpfs, and follows ConfigMap changes', async () => {
-    const created = await createPod(t, pod('files', {
+    const created = await createPod(t, podWith('files', {
       volumes: [
         { name: 'cfg', configMap: { name: 'cfg' } },
         { name: 'sec', secret: { secretName: 'sec', items: [{ key: 'token', path: 'auth/token', mode: 0o400 }] } },
@@ -88,7 +83,7 @@ describe('operator: configMap and secret volumes on a real engine', function () 
   });
 
   it('a missing ConfigMap: FailedMount, ContainerCreating, no container; it starts once the ConfigMap exists', async () => {
-    const created = await createPod(t, pod('late', {
+    const created = await createPod(t, podWith('late', {
       volumes: [{ name: 'cfg', configMap: { name: 'late-cfg' } }],
       containers: [{ name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }],
     }));

@@ -13,15 +13,9 @@ import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { LABEL } from '../../src/planner/labels.js';
 import { useDockerScope } from '../support/docker-scope.js';
 import { engineClient, TEST_IMAGES } from '../support/engines.js';
-import { conditionOf, createPod, deletePod, isReady, waitForPod, waitGone } from '../support/fleet.js';
+import { conditionOf, createPod, deletePod, isReady, waitForPod, waitGone, IDLE, podWith } from '../support/fleet.js';
 import { removeCgroupParent } from '../support/host-proc.js';
 import { startTestOperator, type TestOperator } from '../support/operator.js';
-
-const IDLE = 'trap "exit 0" TERM; while true; do sleep 1; done';
-
-function pod(name: string, spec: Partial<DockerPod['spec']>): DockerPod {
-  return { apiVersion: 'dockerpod.dev/v1alpha1', kind: 'DockerPod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, containers: [], ...spec } };
-}
 
 async function execIn(t: TestOperator, p: DockerPod, container: string, cmd: string[]): Promise<string> {
   const id = p.status?.containerStatuses?.find((s) => s.name === container)?.containerID?.replace('docker://', '') ?? '';
@@ -47,7 +41,7 @@ describe('operator: pod volumes on a real engine', function () {
   });
 
   it('shares an emptyDir between containers, as one labelled Docker volume removed with the pod', async () => {
-    const created = await createPod(t, pod('shared', {
+    const created = await createPod(t, podWith('shared', {
       volumes: [{ name: 'www', emptyDir: {} }],
       containers: [
         { name: 'app', image: TEST_IMAGES.busybox, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], volumeMounts: [{ name: 'www', mountPath: '/www', readOnly: true }] },
@@ -68,7 +62,7 @@ describe('operator: pod volumes on a real engine', function () {
   });
 
   it('makes a Memory emptyDir a tmpfs of its sizeLimit', async () => {
-    await createPod(t, pod('ram', {
+    await createPod(t, podWith('ram', {
       volumes: [{ name: 'cache', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } }],
       containers: [{ name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE], volumeMounts: [{ name: 'cache', mountPath: '/cache' }] }],
     }));
@@ -86,7 +80,7 @@ describe('operator: pod volumes on a real engine', function () {
   });
 
   it('refuses a hostPath outside every allowed prefix with InvalidSpec and creates nothing', async () => {
-    const created = await createPod(t, pod('etc', {
+    const created = await createPod(t, podWith('etc', {
       volumes: [{ name: 'etc', hostPath: { path: '/etc' } }],
       containers: [{ name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE], volumeMounts: [{ name: 'etc', mountPath: '/host-etc', readOnly: true }] }],
     }));
@@ -104,7 +98,7 @@ describe('operator: pod volumes on a real engine', function () {
       { group: 'dockerpod.dev', version: 'v1alpha1', plural: 'dockerhosts', name: 'local', body: { spec: { policy: { allowedHostPaths: [{ pathPrefix: hostDir }] } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    await createPod(t, pod('host-files', {
+    await createPod(t, podWith('host-files', {
       volumes: [{ name: 'files', hostPath: { path: hostDir, type: 'Directory' } }, { name: 'made', hostPath: { path: join(hostDir, 'made'), type: 'DirectoryOrCreate' } }],
       containers: [{
         name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE],

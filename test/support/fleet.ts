@@ -117,6 +117,14 @@ export const conditionOf = (p: DockerPod, type: string): { status?: string; reas
 /** Whether the pod is Ready. */
 export const isReady = (p: DockerPod): boolean => conditionOf(p, 'Ready').status === 'True';
 
+/** A shell command that idles until SIGTERM and then exits at once (a shell as PID 1 ignores signals it does not trap). */
+export const IDLE = 'trap "exit 0" TERM; while true; do sleep 1; done';
+
+/** A DockerPod named `name` with `spec` (no containers unless given) and a 2 s grace period. */
+export function podWith(name: string, spec: Partial<DockerPod['spec']>): DockerPod {
+  return { apiVersion: `${GROUP}/${VERSION}`, kind: 'DockerPod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, containers: [], ...spec } };
+}
+
 /** A one-container pod that idles and exits at once on SIGTERM, with optional requests and placement. */
 export function sleeper(name: string, options: { memory?: string; cpu?: string; hostPort?: number; spec?: Partial<DockerPod['spec']> } = {}): DockerPod {
   const requests = { ...(options.memory ? { memory: options.memory } : {}), ...(options.cpu ? { cpu: options.cpu } : {}) };
@@ -130,7 +138,7 @@ export function sleeper(name: string, options: { memory?: string; cpu?: string; 
         {
           name: 'main',
           image: 'dockerpod.dev/test/busybox:1',
-          command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
+          command: ['sh', '-c', IDLE],
           ...(Object.keys(requests).length > 0 ? { resources: { requests } } : {}),
           ...(options.hostPort ? { ports: [{ containerPort: 8080, hostPort: options.hostPort }] } : {}),
         },

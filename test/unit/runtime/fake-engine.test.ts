@@ -8,6 +8,7 @@ import { FakeEngine, ZERO_TIME } from '../../../src/runtime/docker/fake-engine.j
 import { CallCounter, instrument } from '../../../src/runtime/docker/instrumented-engine.js';
 import { DockerError, isConflict, type ContainerCreateBody, type DockerEvent, type HostConfigBody } from '../../../src/runtime/docker/types.js';
 import { FakeClock } from '../../../src/util/clock.js';
+import { rejection } from '../../support/rejection.js';
 
 const IMAGE = 'busybox:1';
 const LABELS = { 'dev.dockerpod.pod': 'p1' };
@@ -18,16 +19,6 @@ function body(host: HostConfigBody = {}, extra: Partial<ContainerCreateBody> = {
 
 /** Lets queued event deliveries run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-async function rejection(promise: Promise<unknown>): Promise<DockerError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(DockerError);
-    return err as DockerError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function subscribe(engine: FakeEngine, since?: number): { events: DockerEvent[]; ends: Array<Error | undefined>; close(): void } {
   const events: DockerEvent[] = [];
