@@ -31,9 +31,6 @@ function unsupportedInContainer(c: Container, path: string): FieldError[] {
     // The probe helper in the sandbox speaks plain HTTP and TCP; an HTTPS probe would stay Unknown forever.
     if (c[probe]?.httpGet?.scheme === 'HTTPS') errors.push(fieldError.forbidden(`${path}.${probe}.httpGet.scheme`, `HTTPS probes are ${NOT_YET}`));
   }
-  (c.volumeMounts ?? []).forEach((m, i) => {
-    if (m.subPath) errors.push(fieldError.forbidden(`${path}.volumeMounts[${i}].subPath`, NOT_YET));
-  });
   return errors;
 }
 

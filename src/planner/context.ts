@@ -22,4 +22,8 @@ export interface PlanContext {
   /** Host facts for the downward API. */
   hostName: string;
   hostIP: string;
+  /** The engine's `DockerRootDir` (where local-driver volumes live); /var/lib/docker when unknown. */
+  dockerRootDir?: string;
+  /** The API version negotiated with the engine (e.g. `1.41`): which mount options it has. */
+  apiVersion?: string;
 }

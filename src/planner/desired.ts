@@ -169,7 +169,7 @@ function memberHostConfig(pod: DockerPod, c: Container, ctx: PlanContext, join: 
     RestartPolicy: { Name: 'no' as const },
     ...resourceSettings(pod, c, ctx),
     ...security,
-    ...containerMounts(pod, c),
+    ...containerMounts(pod, c, ctx),
   });
 }
 

@@ -11,12 +11,14 @@
  * and mounted read-only, as the kubelet always does. A tmpfs lives only while a container holds
  * it mounted, so the sandbox holds every Secret volume for the pod's life.
  */
+import { posix } from 'node:path';
 import { parseQuantity, value } from '../api/quantity.js';
 import type { Container } from '../api/v1alpha1/container.js';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import type { Volume } from '../api/v1alpha1/pod-spec.js';
 import type { PlanContext } from './context.js';
 import { LABEL, podLabels } from './labels.js';
+import { emptyDirSubPaths, nestedUnder, normalizeSubPath, subVolumeName, volumeMountpoint } from './sub-paths.js';
 import type { HostConfigBody } from '../runtime/docker/types.js';
 
 /** Label on a pod's Docker volumes: the pod volume's name. */
@@ -55,28 +57,40 @@ function driverOptsOf(v: Volume): Record<string, string> | undefined {
   return v.emptyDir?.medium === 'Memory' ? tmpfsOptions(v) : undefined;
 }
 
-/** The Docker volumes of the pod's emptyDirs and of the configMap and secret volumes its containers mount, in spec order. */
+/** Label on the Docker volume of an emptyDir's subPath: the subPath (see sub-paths.ts). */
+export const SUB_PATH_LABEL = 'dockerpod.dev/sub-path';
+
+/** The Docker volumes of the pod's emptyDirs (and of each subPath used on them) and of the configMap and secret volumes its containers mount, in spec order. */
 export function desiredVolumes(pod: DockerPod, ctx: PlanContext): DesiredVolume[] {
   const id = identity(pod);
   const mounted = mountedVolumeNames(pod);
+  const subPaths = emptyDirSubPaths(pod);
   return (pod.spec.volumes ?? [])
     .filter((v) => v.emptyDir !== undefined || ((v.configMap !== undefined || v.secret !== undefined) && mounted.has(v.name)))
-    .map((v) => {
+    .flatMap((v) => {
       const driverOpts = driverOptsOf(v);
-      return { name: dockerVolumeName(id.uid, v.name), labels: { ...podLabels(ctx.instance, id, ctx.extraLabels), [VOLUME_LABEL]: v.name }, ...(driverOpts ? { driverOpts } : {}) };
+      const labels = { ...podLabels(ctx.instance, id, ctx.extraLabels), [VOLUME_LABEL]: v.name };
+      const name = dockerVolumeName(id.uid, v.name);
+      const subs = (subPaths.get(v.name) ?? []).map((sub) => ({ name: subVolumeName(name, sub), labels: { ...labels, [SUB_PATH_LABEL]: sub } }));
+      return [{ name, labels }, ...subs].map((d) => (driverOpts ? { ...d, driverOpts } : d));
     });
 }
 
 /** Where the sandbox holds tmpfs volumes mounted (a local-driver tmpfs is unmounted, its content lost, when no container has it mounted; held by the sandbox it lives as long as the pod, as an emptyDir must). */
 export const SANDBOX_VOLUME_DIR = '/.dockerpod/volumes';
 
-/** The sandbox's mounts: every tmpfs volume (Secret, Memory emptyDir) a container mounts, read-only. */
+/** The sandbox's mounts: every tmpfs volume (Secret, Memory emptyDir and its subPaths) a container mounts, read-only. */
 export function sandboxMounts(pod: DockerPod): Pick<HostConfigBody, 'Mounts'> {
   const uid = identity(pod).uid;
   const mounted = mountedVolumeNames(pod);
+  const subPaths = emptyDirSubPaths(pod);
   const mounts = (pod.spec.volumes ?? [])
     .filter((v) => (v.secret !== undefined || v.emptyDir?.medium === 'Memory') && mounted.has(v.name))
-    .map((v) => projectedMount(dockerVolumeName(uid, v.name), `${SANDBOX_VOLUME_DIR}/${v.name}`));
+    .flatMap((v) => {
+      const name = dockerVolumeName(uid, v.name);
+      const subs = nestedUnder('', subPaths.get(v.name) ?? []).map((n) => projectedMount(subVolumeName(name, n.subPath), `${SANDBOX_VOLUME_DIR}/${subVolumeName(v.name, n.subPath)}`));
+      return [projectedMount(name, `${SANDBOX_VOLUME_DIR}/${v.name}`), ...subs];
+    });
   return mounts.length > 0 ? { Mounts: mounts } : {};
 }
 
@@ -85,28 +99,72 @@ const projectedMount = (source: string, target: string): Record<string, unknown>
 
 const CREATES_DIRECTORY = new Set(['', 'DirectoryOrCreate']);
 
-type Mount = { bind: string } | { mount: Record<string, unknown> } | undefined;
+type VolumeMount = NonNullable<Container['volumeMounts']>[number];
+type Mount = { bind: string } | { mount: Record<string, unknown> };
 
-function mountOf(uid: string, v: Volume | undefined, m: NonNullable<Container['volumeMounts']>[number]): Mount {
-  if (v && (v.configMap ?? v.secret)) return { mount: projectedMount(dockerVolumeName(uid, v.name), m.mountPath) };
-  return plainMount(uid, v, m);
+/** Engine facts mounts depend on. */
+export type MountContext = Pick<PlanContext, 'dockerRootDir' | 'apiVersion'>;
+
+/** Whether the engine's API version (`1.N`) is at least `1.minor`; an unknown version counts as the oldest supported, 1.41. */
+export function apiAtLeast(apiVersion: string | undefined, minor: number): boolean {
+  const [major, have] = (apiVersion || '1.41').split('.').map(Number);
+  return major === undefined || have === undefined || Number.isNaN(have) ? false : major > 1 || have >= minor;
 }
 
-function plainMount(uid: string, v: Volume | undefined, m: NonNullable<Container['volumeMounts']>[number]): Mount {
+/**
+ * A read-only bind that no submount under it can make writable: from API 1.44 the engine makes it
+ * recursively read-only (and fails on a kernel that cannot, rather than silently not); before,
+ * the bind is non-recursive, so submounts are simply not there. `Binds` strings (`:ro`) would be
+ * recursive and leave submounts writable.
+ */
+function readOnlyBind(source: string, target: string, ctx: MountContext): Record<string, unknown> {
+  const options = apiAtLeast(ctx.apiVersion, 44) ? { ReadOnlyForceRecursive: true } : { NonRecursive: true };
+  return { Type: 'bind', Source: source, Target: target, ReadOnly: true, BindOptions: options };
+}
+
+function projectedMounts(uid: string, v: Volume, m: VolumeMount, ctx: MountContext): Mount[] {
+  const volume = dockerVolumeName(uid, v.name);
+  const sub = normalizeSubPath(m.subPath);
+  if (sub === '') return [{ mount: projectedMount(volume, m.mountPath) }];
+  return [{ mount: readOnlyBind(`${volumeMountpoint(ctx.dockerRootDir, volume)}/${sub}`, m.mountPath, ctx) }];
+}
+
+/** An emptyDir mount: the subPath's own volume at the mount path, and every deeper subPath's volume nested under it. */
+function emptyDirMounts(pod: DockerPod, v: Volume, m: VolumeMount, subPaths: readonly string[]): Mount[] {
+  const root = dockerVolumeName(identity(pod).uid, v.name);
+  const sub = normalizeSubPath(m.subPath);
   const readOnly = m.readOnly === true;
-  if (v?.emptyDir) return { mount: { Type: 'volume', Source: dockerVolumeName(uid, v.name), Target: m.mountPath, ReadOnly: readOnly } };
-  if (!v?.hostPath) return undefined;
-  if (CREATES_DIRECTORY.has(v.hostPath.type ?? '')) return { bind: `${v.hostPath.path}:${m.mountPath}${readOnly ? ':ro' : ''}` };
-  return { mount: { Type: 'bind', Source: v.hostPath.path, Target: m.mountPath, ReadOnly: readOnly } };
+  const volumeMount = (source: string, target: string): Mount => ({ mount: { Type: 'volume', Source: source, Target: target, ReadOnly: readOnly } });
+  return [
+    volumeMount(sub === '' ? root : subVolumeName(root, sub), m.mountPath),
+    ...nestedUnder(sub, subPaths).map((n) => volumeMount(subVolumeName(root, n.subPath), posix.join(m.mountPath, n.relative))),
+  ];
 }
 
-/** Mount settings of a container: `Binds` for creating host paths, `Mounts` for the rest. Volumes the pod does not declare are skipped (validation refuses them). */
-export function containerMounts(pod: DockerPod, c: Container): Pick<HostConfigBody, 'Binds' | 'Mounts'> {
-  const uid = identity(pod).uid;
+function hostPathMount(v: Volume & { hostPath: NonNullable<Volume['hostPath']> }, m: VolumeMount, ctx: MountContext): Mount {
+  const sub = normalizeSubPath(m.subPath);
+  const source = sub === '' ? v.hostPath.path : posix.join(v.hostPath.path, sub);
+  if (m.readOnly === true) return { mount: readOnlyBind(source, m.mountPath, ctx) };
+  if (CREATES_DIRECTORY.has(v.hostPath.type ?? '')) return { bind: `${source}:${m.mountPath}` };
+  return { mount: { Type: 'bind', Source: source, Target: m.mountPath, ReadOnly: false } };
+}
+
+function mountsOf(pod: DockerPod, v: Volume | undefined, m: VolumeMount, ctx: MountContext): Mount[] {
+  if (v && (v.configMap ?? v.secret)) return projectedMounts(identity(pod).uid, v, m, ctx);
+  if (v?.emptyDir) return emptyDirMounts(pod, v, m, emptyDirSubPaths(pod).get(v.name) ?? []);
+  if (v?.hostPath) return [hostPathMount({ ...v, hostPath: v.hostPath }, m, ctx)];
+  return [];
+}
+
+/**
+ * Mount settings of a container: `Binds` for writable host paths the engine may have to create,
+ * `Mounts` for the rest. Volumes the pod does not declare are skipped (validation refuses them).
+ */
+export function containerMounts(pod: DockerPod, c: Container, ctx: MountContext = {}): Pick<HostConfigBody, 'Binds' | 'Mounts'> {
   const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
-  const all = (c.volumeMounts ?? []).map((m) => mountOf(uid, volumes.get(m.name), m));
-  const binds = all.flatMap((x) => (x && 'bind' in x ? [x.bind] : []));
-  const mounts = all.flatMap((x) => (x && 'mount' in x ? [x.mount] : []));
+  const all = (c.volumeMounts ?? []).flatMap((m) => mountsOf(pod, volumes.get(m.name), m, ctx));
+  const binds = all.flatMap((x) => ('bind' in x ? [x.bind] : []));
+  const mounts = all.flatMap((x) => ('mount' in x ? [x.mount] : []));
   return { ...(binds.length > 0 ? { Binds: binds } : {}), ...(mounts.length > 0 ? { Mounts: mounts } : {}) };
 }
 

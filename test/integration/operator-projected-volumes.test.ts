@@ -102,4 +102,15 @@ describe('operator: configMap and secret volumes on a real engine', function () 
     await deletePod(t, 'late');
     await waitGone(t, 'late');
   });
+
+  it('mounts one ConfigMap key as a file with subPath, read-only', async () => {
+    await createPod(t, podWith('cm-sub', {
+      volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }],
+      containers: [{ name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE], volumeMounts: [{ name: 'cfg', mountPath: '/etc/app.conf', subPath: 'other' }] }],
+    }));
+    const ready = await waitForPod(t, 'cm-sub', isReady, 20_000);
+    expect(await sh(t, idOf(ready, 'app'), 'cat /etc/app.conf; echo; ls /etc | grep -c "^app.conf$"; echo y > /etc/app.conf 2>&1 || true')).to.match(/^x\n1\n.*Read-only file system/s);
+    await deletePod(t, 'cm-sub');
+    await waitGone(t, 'cm-sub');
+  });
 });

@@ -2,9 +2,12 @@
  * Pod volumes on a real engine: an emptyDir is one labelled Docker volume shared by the pod's
  * containers and removed with the pod; `medium: Memory` is a tmpfs of `sizeLimit`; a hostPath is
  * mounted only under a prefix the DockerHost's policy lists (read-only when asked), and a pod whose
- * host path no host allows is refused with InvalidSpec and nothing created.
+ * host path no host allows is refused with InvalidSpec and nothing created. A read-only hostPath
+ * leaves no submount writable; an emptyDir subPath is shared with the containers mounting the
+ * whole emptyDir, and cannot be redirected by a symlink a container plants.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -111,5 +114,54 @@ describe('operator: pod volumes on a real engine', function () {
     expect(await execIn(t, ready, 'app', ['sh', '-c', 'echo written > /made/out && cat /made/out'])).to.equal('written\n');
     await deletePod(t, 'host-files');
     await waitGone(t, 'host-files');
+  });
+
+  it('shares an emptyDir subPath with the containers that mount the whole emptyDir, and no symlink can redirect it', async () => {
+    await createPod(t, podWith('sub', {
+      volumes: [{ name: 'data', emptyDir: {} }],
+      initContainers: [{ name: 'seed', image: TEST_IMAGES.busybox, command: ['sh', '-c', 'echo seeded > /data/logs/first'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+      containers: [
+        { name: 'whole', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE], volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+        { name: 'logs', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE], volumeMounts: [{ name: 'data', mountPath: '/var/log/app', subPath: 'logs' }] },
+      ],
+    }));
+    const ready = await waitForPod(t, 'sub', isReady, 20_000);
+    // What the init container wrote under the subPath is what the subPath's container sees, and back.
+    expect(await execIn(t, ready, 'logs', ['cat', '/var/log/app/first'])).to.equal('seeded\n');
+    await execIn(t, ready, 'logs', ['sh', '-c', 'echo from-logs > /var/log/app/second']);
+    expect(await execIn(t, ready, 'whole', ['cat', '/data/logs/second'])).to.equal('from-logs\n');
+    // CVE-2017-1002101: swapping the subPath for a symlink to / must not hand the host to the next start.
+    const swap = await execIn(t, ready, 'whole', ['sh', '-c', 'rm -rf /data/logs 2>&1; ln -s / /data/logs 2>&1; echo done']);
+    expect(swap).to.match(/busy|exists/i);
+    const id = ready.status?.containerStatuses?.find((c) => c.name === 'logs')?.containerID?.replace('docker://', '') ?? '';
+    await t.engine.killContainer(id, 'KILL');
+    const restarted = await waitForPod(t, 'sub', (p) => isReady(p) && (p.status?.containerStatuses?.find((c) => c.name === 'logs')?.restartCount ?? 0) === 1, 30_000);
+    // rm emptied the directory but could not replace it: the restarted container has the subPath volume, not the host's root.
+    expect(await execIn(t, restarted, 'logs', ['sh', '-c', 'ls -A /var/log/app; echo third > /var/log/app/third'])).to.equal('');
+    expect(await execIn(t, restarted, 'whole', ['cat', '/data/logs/third'])).to.equal('third\n');
+    await deletePod(t, 'sub');
+    await waitGone(t, 'sub');
+  });
+
+  it('leaves no submount of a read-only hostPath writable', async () => {
+    const dir = join(hostDir, 'with-mount');
+    mkdirSync(join(dir, 'inner'), { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', join(dir, 'inner')]);
+    try {
+      await t.custom.patchClusterCustomObject(
+        { group: 'dockerpod.dev', version: 'v1alpha1', plural: 'dockerhosts', name: 'local', body: { spec: { policy: { allowedHostPaths: [{ pathPrefix: hostDir }] } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await createPod(t, podWith('ro-sub', {
+        volumes: [{ name: 'h', hostPath: { path: dir } }],
+        containers: [{ name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE], volumeMounts: [{ name: 'h', mountPath: '/h', readOnly: true }] }],
+      }));
+      const ready = await waitForPod(t, 'ro-sub', isReady, 20_000);
+      expect(await execIn(t, ready, 'app', ['sh', '-c', 'echo x > /h/inner/f 2>&1 || true'])).to.include('Read-only file system');
+      await deletePod(t, 'ro-sub');
+      await waitGone(t, 'ro-sub');
+    } finally {
+      execFileSync('umount', [join(dir, 'inner')]);
+    }
   });
 });

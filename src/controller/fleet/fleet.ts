@@ -197,7 +197,7 @@ export class Fleet implements HostResolver {
       hostIP,
       engine,
       policy: policyOf(entry.host, implicit),
-      ctx: { ...settings, cgroupRoot: entry.host.spec.cgroupParent || settings.cgroupRoot, cgroupDriver: info.cgroupDriver, memoryCapacity: info.memoryBytes, hostName: name, hostIP },
+      ctx: { ...settings, cgroupRoot: entry.host.spec.cgroupParent || settings.cgroupRoot, cgroupDriver: info.cgroupDriver, memoryCapacity: info.memoryBytes, hostName: name, hostIP, dockerRootDir: info.dockerRootDir, apiVersion: info.apiVersion },
     };
   }
 

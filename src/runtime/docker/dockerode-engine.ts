@@ -213,7 +213,7 @@ function toInfo(raw: Json, apiVersion: string): EngineInfo {
   return {
     id: str(raw['ID']), name: str(raw['Name']), serverVersion: str(raw['ServerVersion']), apiVersion: apiVersion.replace(/^v/, ''),
     os: str(raw['OperatingSystem']), kernelVersion: str(raw['KernelVersion']), cgroupDriver: str(raw['CgroupDriver']),
-    cgroupVersion: str(raw['CgroupVersion']), cpus: num(raw['NCPU']), memoryBytes: num(raw['MemTotal']),
+    cgroupVersion: str(raw['CgroupVersion']), cpus: num(raw['NCPU']), memoryBytes: num(raw['MemTotal']), dockerRootDir: str(raw['DockerRootDir']),
   };
 }
 

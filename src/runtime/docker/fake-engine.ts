@@ -124,7 +124,7 @@ export class FakeEngine implements DockerEngine {
     this.clock = options.clock ?? new FakeClock();
     this.facts = {
       id: sha(this.endpoint).slice(0, 32), name: 'fake', serverVersion: '20.10.24', apiVersion: '1.41', os: 'Fake Linux',
-      kernelVersion: '6.1.0', cgroupDriver: 'cgroupfs', cgroupVersion: '1', cpus: 4, memoryBytes: 8 * 1024 ** 3, ...options.info,
+      kernelVersion: '6.1.0', cgroupDriver: 'cgroupfs', cgroupVersion: '1', cpus: 4, memoryBytes: 8 * 1024 ** 3, dockerRootDir: '/var/lib/docker', ...options.info,
     };
     for (const image of options.images ?? []) this.addImage(image);
     for (const image of options.registry ?? []) this.addToRegistry(image);

@@ -106,6 +106,8 @@ export interface EngineInfo {
   cgroupVersion: string;
   cpus: number;
   memoryBytes: number;
+  /** Where the engine keeps its data (`DockerRootDir`): local-driver volumes live under `<it>/volumes`. */
+  dockerRootDir: string;
 }
 
 /** A container event from GET /events. */

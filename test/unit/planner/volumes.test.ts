@@ -1,12 +1,15 @@
 /**
  * Pod volumes as Docker objects: one labelled Docker volume per emptyDir (a shared tmpfs for
  * medium Memory, sized by sizeLimit), and per container the mounts: emptyDirs as volume mounts,
- * creating host paths as Binds, existence-checked host paths as bind Mounts, read-only as asked.
+ * writable creating host paths as Binds, existence-checked and read-only host paths as bind Mounts
+ * (read-only ones never recursive-writable, per the engine's API version), and subPaths without
+ * any bind a pod could redirect with a symlink.
  */
 import { expect } from 'chai';
 import type { DockerPod } from '../../../src/api/v1alpha1/dockerpod.js';
 import { LABEL } from '../../../src/planner/labels.js';
-import { containerMounts, desiredVolumes, dockerVolumeName } from '../../../src/planner/volumes.js';
+import { subVolumeName } from '../../../src/planner/sub-paths.js';
+import { containerMounts, desiredVolumes, dockerVolumeName, sandboxMounts, type MountContext } from '../../../src/planner/volumes.js';
 import { planContext, samplePod, UID } from './fixtures.js';
 
 function podWith(volumes: NonNullable<DockerPod['spec']['volumes']>, mounts: NonNullable<DockerPod['spec']['containers'][number]['volumeMounts']>): DockerPod {
@@ -27,7 +30,7 @@ describe('planner/volumes', () => {
     expect(volumes[1]?.driverOpts).to.deep.equal({ type: 'tmpfs', device: 'tmpfs', o: `mode=1777,size=${64 * 1024 * 1024}` });
   });
 
-  const table: Array<{ name: string; volumes: NonNullable<DockerPod['spec']['volumes']>; mounts: NonNullable<DockerPod['spec']['containers'][number]['volumeMounts']>; want: object }> = [
+  const table: Array<{ name: string; ctx?: MountContext; volumes: NonNullable<DockerPod['spec']['volumes']>; mounts: NonNullable<DockerPod['spec']['containers'][number]['volumeMounts']>; want: object }> = [
     { name: 'no mounts', volumes: [{ name: 'v', emptyDir: {} }], mounts: [], want: {} },
     {
       name: 'emptyDir, read-only',
@@ -38,8 +41,55 @@ describe('planner/volumes', () => {
     {
       name: 'hostPath with no type or DirectoryOrCreate: Binds (the engine creates the directory)',
       volumes: [{ name: 'a', hostPath: { path: '/srv/a' } }, { name: 'b', hostPath: { path: '/srv/b', type: 'DirectoryOrCreate' } }],
-      mounts: [{ name: 'a', mountPath: '/a' }, { name: 'b', mountPath: '/b', readOnly: true }],
-      want: { Binds: ['/srv/a:/a', '/srv/b:/b:ro'] },
+      mounts: [{ name: 'a', mountPath: '/a' }, { name: 'b', mountPath: '/b' }],
+      want: { Binds: ['/srv/a:/a', '/srv/b:/b'] },
+    },
+    {
+      name: 'read-only hostPath before API 1.44: a non-recursive bind Mount (submounts absent, so none writable)',
+      volumes: [{ name: 'b', hostPath: { path: '/srv/b', type: 'DirectoryOrCreate' } }],
+      mounts: [{ name: 'b', mountPath: '/b', readOnly: true }],
+      want: { Mounts: [{ Type: 'bind', Source: '/srv/b', Target: '/b', ReadOnly: true, BindOptions: { NonRecursive: true } }] },
+    },
+    {
+      name: 'read-only hostPath from API 1.44: forced recursively read-only',
+      ctx: { apiVersion: '1.44' },
+      volumes: [{ name: 'b', hostPath: { path: '/srv/b' } }],
+      mounts: [{ name: 'b', mountPath: '/b', readOnly: true }],
+      want: { Mounts: [{ Type: 'bind', Source: '/srv/b', Target: '/b', ReadOnly: true, BindOptions: { ReadOnlyForceRecursive: true } }] },
+    },
+    {
+      name: 'hostPath subPath: the joined host path',
+      volumes: [{ name: 'a', hostPath: { path: '/srv/a' } }],
+      mounts: [{ name: 'a', mountPath: '/logs', subPath: './logs/app/' }],
+      want: { Binds: ['/srv/a/logs/app:/logs'] },
+    },
+    {
+      name: 'configMap subPath: a read-only bind of the file in the volume, under the engine\'s root dir',
+      ctx: { dockerRootDir: '/data/docker' },
+      volumes: [{ name: 'cfg', configMap: { name: 'web' } }],
+      mounts: [{ name: 'cfg', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf' }],
+      want: { Mounts: [{ Type: 'bind', Source: `/data/docker/volumes/${dockerVolumeName(UID, 'cfg')}/_data/nginx.conf`, Target: '/etc/nginx/nginx.conf', ReadOnly: true, BindOptions: { NonRecursive: true } }] },
+    },
+    {
+      name: 'emptyDir subPath: the subPath\'s own volume',
+      volumes: [{ name: 'v', emptyDir: {} }],
+      mounts: [{ name: 'v', mountPath: '/var/log/app', subPath: 'logs' }],
+      want: { Mounts: [{ Type: 'volume', Source: subVolumeName(dockerVolumeName(UID, 'v'), 'logs'), Target: '/var/log/app', ReadOnly: false }] },
+    },
+    {
+      name: 'emptyDir root and subPaths in one container: each subPath volume nested where it lies',
+      volumes: [{ name: 'v', emptyDir: {} }],
+      mounts: [{ name: 'v', mountPath: '/data' }, { name: 'v', mountPath: '/x', subPath: 'a' }, { name: 'v', mountPath: '/y', subPath: 'a/b' }],
+      want: {
+        Mounts: [
+          { Type: 'volume', Source: dockerVolumeName(UID, 'v'), Target: '/data', ReadOnly: false },
+          { Type: 'volume', Source: subVolumeName(dockerVolumeName(UID, 'v'), 'a'), Target: '/data/a', ReadOnly: false },
+          { Type: 'volume', Source: subVolumeName(dockerVolumeName(UID, 'v'), 'a/b'), Target: '/data/a/b', ReadOnly: false },
+          { Type: 'volume', Source: subVolumeName(dockerVolumeName(UID, 'v'), 'a'), Target: '/x', ReadOnly: false },
+          { Type: 'volume', Source: subVolumeName(dockerVolumeName(UID, 'v'), 'a/b'), Target: '/x/b', ReadOnly: false },
+          { Type: 'volume', Source: subVolumeName(dockerVolumeName(UID, 'v'), 'a/b'), Target: '/y', ReadOnly: false },
+        ],
+      },
     },
     {
       name: 'hostPath that must exist: a bind Mount (the engine refuses a missing path)',
@@ -54,7 +104,17 @@ describe('planner/volumes', () => {
       const pod = podWith(row.volumes, row.mounts);
       const first = pod.spec.containers[0];
       if (!first) throw new Error('no container');
-      expect(containerMounts(pod, first)).to.deep.equal(row.want);
+      expect(containerMounts(pod, first, row.ctx)).to.deep.equal(row.want);
     });
   }
+
+  it('makes a volume per emptyDir subPath, labelled with it, a tmpfs like its emptyDir and held by the sandbox', () => {
+    const pod = podWith([{ name: 'ram', emptyDir: { medium: 'Memory' } }], [{ name: 'ram', mountPath: '/a', subPath: 'x' }, { name: 'ram', mountPath: '/b', subPath: 'x/' }]);
+    const root = dockerVolumeName(UID, 'ram');
+    const volumes = desiredVolumes(pod, planContext());
+    expect(volumes.map((v) => v.name)).to.deep.equal([root, subVolumeName(root, 'x')]);
+    expect(volumes[1]?.labels).to.include({ 'dockerpod.dev/volume': 'ram', 'dockerpod.dev/sub-path': 'x', [LABEL.uid]: UID });
+    expect(volumes[1]?.driverOpts).to.deep.equal(volumes[0]?.driverOpts);
+    expect(sandboxMounts(pod).Mounts?.map((m) => (m as { Source: string }).Source)).to.deep.equal([root, subVolumeName(root, 'x')]);
+  });
 });
