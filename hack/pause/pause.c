@@ -15,6 +15,7 @@
  *   /pause probe tcp PORT [TIMEOUT_MS]
  *   /pause probe http PORT PATH [TIMEOUT_MS] [Name: value]...
  *   /pause probe https ...                     (refused, exit 2: see probe_https)
+ *   /pause probe relay PORT [TIMEOUT_MS]       (a byte pipe: see probe_relay)
  *
  * Exit status: 0 success, 1 failure (the kubelet's probe.Failure), 2 the probe cannot be run
  * here (bad arguments, HTTPS), 3 an error the kubelet discards rather than counts (a failed
@@ -28,6 +29,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -437,12 +439,82 @@ static int probe_https(void) {
 	return PROBE_CANNOT;
 }
 
+/* Reads what is there on `from` and writes all of it to `to`: 1 copied, 0 end of input, -1 error. */
+static int copy_some(int from, int to) {
+	char buf[16384];
+	ssize_t n, off = 0, w;
+	do {
+		n = read(from, buf, sizeof(buf));
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0) return n == 0 ? 0 : -1;
+	while (off < n) {
+		w = write(to, buf + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR) continue;
+		if (w <= 0) return -1;
+		off += w;
+	}
+	return 1;
+}
+
+/*
+ * `/pause probe relay PORT [TIMEOUT_MS]`: connects to 127.0.0.1:PORT and pipes stdin to the
+ * connection and the connection to stdout until the connection ends or TIMEOUT_MS passes. The
+ * operator speaks TLS through it (HTTPS probes): the TLS client stays in the operator, and the
+ * sandbox needs no TLS library. A refused dial is exit 1 with Go's dial error on stderr, like a
+ * tcp probe; the deadline bounds the process's life even if the operator went away.
+ */
+static int probe_relay(int argc, char **argv) {
+	char err[256];
+	long port, ms;
+	long long deadline;
+	int i = 1, fd, rc, in_open = 1;
+	struct pollfd p[2];
+	if (argc < 1 || parse_long(argv[0], 1, 65535, &port) != 0 || (ms = timeout_arg(argc, argv, &i)) < 0 || i != argc) {
+		fprintf(stderr, "usage: pause probe relay PORT [TIMEOUT_MS]\n");
+		return PROBE_CANNOT;
+	}
+	deadline = now_ms() + ms;
+	fd = dial((int)port, deadline, err, sizeof(err));
+	if (fd < 0) {
+		fprintf(stderr, "%s\n", err);
+		return PROBE_FAILURE;
+	}
+	/* Blocking from here: poll says when to read, and writes then complete. */
+	if (fcntl(fd, F_SETFL, 0) != 0) return PROBE_ERROR;
+	for (;;) {
+		if (remaining(deadline) <= 0) {
+			fprintf(stderr, "relay to 127.0.0.1:%ld: deadline exceeded\n", port);
+			return PROBE_ERROR;
+		}
+		p[0].fd = in_open ? 0 : -1;
+		p[0].events = POLLIN;
+		p[1].fd = fd;
+		p[1].events = POLLIN;
+		rc = poll(p, 2, remaining(deadline));
+		if (rc <= 0) continue;
+		if (p[1].revents) {
+			rc = copy_some(fd, 1);
+			if (rc <= 0) return rc == 0 ? PROBE_SUCCESS : PROBE_ERROR;
+		}
+		if (in_open && p[0].revents) {
+			rc = copy_some(0, fd);
+			if (rc < 0) return PROBE_ERROR;
+			/* The operator has sent all it will: half-close, and keep reading the answer. */
+			if (rc == 0) {
+				in_open = 0;
+				shutdown(fd, SHUT_WR);
+			}
+		}
+	}
+}
+
 static int probe_main(int argc, char **argv) {
 	/* A probe is a child of `docker exec`, not PID 1: default signal handling, no reaping. */
 	if (argc >= 1 && strcmp(argv[0], "tcp") == 0) return probe_tcp(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "http") == 0) return probe_http(argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "https") == 0) return probe_https();
-	fprintf(stderr, "usage: pause probe tcp PORT [TIMEOUT_MS]\n       pause probe http PORT PATH [TIMEOUT_MS] [Name: value]...\n");
+	if (argc >= 1 && strcmp(argv[0], "relay") == 0) return probe_relay(argc - 1, argv + 1);
+	fprintf(stderr, "usage: pause probe tcp PORT [TIMEOUT_MS]\n       pause probe http PORT PATH [TIMEOUT_MS] [Name: value]...\n       pause probe relay PORT [TIMEOUT_MS]\n");
 	return PROBE_CANNOT;
 }
 

@@ -139,7 +139,8 @@ export class ProbeManager {
     if (this.workers.get(key) !== worker) return;
     const update = recordResult(state, spec, outcome.result, startedAt);
     worker.probes = { ...worker.probes, [kind]: update.state };
-    if (outcome.result === 'Failure') this.deps.record(worker.pod, 'Warning', 'Unhealthy', outcome.message);
+    // The kubelet records both: a probe that cannot run (e.g. a sandbox image without the probe helper) must not fail silently.
+    if (outcome.result !== 'Success') this.deps.record(worker.pod, 'Warning', 'Unhealthy', outcome.message);
     if (update.transition === 'livenessFailed' || update.transition === 'startupFailed') {
       worker.unhealthy = `Container ${worker.container.name} failed ${kind} probe, will be restarted`;
     }

@@ -10,7 +10,8 @@
  *   operator can route to. That needs the sandbox to run dockerpod's pause image: each sandbox
  *   is asked `/pause -v` once, and probes of a sandbox with another image are Unknown (running
  *   `/pause probe` on the upstream pause binary would pause forever, leaking a process per
- *   attempt). HTTPS is refused by the helper (no TLS in a static pause), hence Unknown too.
+ *   attempt). HTTPS runs TLS in the operator over `/pause probe relay`, a byte pipe to the port
+ *   from inside the pod (probe-https.ts).
  * - Like the kubelet, an attempt whose exec the engine refused (a DockerError) is retried up to
  *   3 times before it counts as Unknown.
  *
@@ -19,9 +20,10 @@
  * refused", "Startup probe errored and resulted in unknown state: ...". At most `concurrency`
  * attempts (default 16) run at once on the engine; the rest wait their turn.
  */
-import type { ContainerPort, Probe } from '../api/v1alpha1/container.js';
+import type { ContainerPort, HttpGetAction, Probe } from '../api/v1alpha1/container.js';
 import type { ProbeKind, ProbeResult } from '../planner/probes.js';
 import type { DockerEngine, ExecResult } from '../runtime/docker/types.js';
+import { httpsThroughRelay } from './probe-https.js';
 
 /** Where a probe runs: the container, its pod's sandbox, and the container's ports (for named ports). */
 export interface ProbeTarget {
@@ -152,7 +154,19 @@ export class ProbeRunner {
     const command = helperCommand(probe, target.ports, timeoutMs);
     const unusable = await this.helperOf(target.sandboxId);
     if (unusable !== undefined) throw new ProbeError(unusable);
+    if (probe.httpGet?.scheme === 'HTTPS') return this.https(kind, probe.httpGet, resolveProbePort(probe.httpGet.port, target.ports), { sandboxId: target.sandboxId, timeoutMs });
     return helperOutcome(kind, await this.engine.exec(target.sandboxId, command, timeoutMs + HELPER_SLACK_MS), timeoutMs);
+  }
+
+  /** An HTTPS attempt: TLS and HTTP in the operator, bytes through the sandbox's relay (probe-https.ts). */
+  private async https(kind: ProbeKind, get: HttpGetAction, port: number, at: { sandboxId: string; timeoutMs: number }): Promise<ProbeOutcome> {
+    const r = await httpsThroughRelay(this.engine, at.sandboxId, get, { port, timeoutMs: at.timeoutMs });
+    if ('status' in r) {
+      if (r.status >= 200 && r.status < 400) return { result: 'Success', message: '' };
+      return { result: 'Failure', message: `${label(kind)} probe failed: HTTP probe failed with statuscode: ${r.status}` };
+    }
+    const url = `https://127.0.0.1:${port}${get.path ?? '/'}`;
+    return { result: 'Failure', message: `${label(kind)} probe failed: Get ${JSON.stringify(url)}: ${r.error}` };
   }
 
   /** Whether the sandbox's /pause can probe, asked once per sandbox. */

@@ -1,10 +1,9 @@
 /**
- * Whether the operator will run a pod at all: the semantic validation of the API, the parts of
- * the spec not implemented yet (refused, never silently ignored), and the host's policy on host
- * namespaces, privileged containers and host paths. A refusal means no Docker call for the pod.
+ * Whether the operator will run a pod at all: the semantic validation of the API and the host's
+ * policy on host namespaces, privileged containers and host paths. (Every field of the schema is
+ * implemented; a field that is not would be refused here, never silently ignored.) A refusal means no Docker call for the pod.
  */
 import { fieldError, formatFieldError, type FieldError } from '../api/field-errors.js';
-import type { Container } from '../api/v1alpha1/container.js';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import { validateDockerPod } from '../api/v1alpha1/validation/pod.js';
 import { hostPathAllowed } from './host-paths.js';
@@ -21,25 +20,6 @@ export interface Refusal {
   reason: 'InvalidSpec';
   message: string;
   errors: FieldError[];
-}
-
-const NOT_YET = 'not supported yet by dockerpod-operator';
-
-function unsupportedInContainer(c: Container, path: string): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
-    // The probe helper in the sandbox speaks plain HTTP and TCP; an HTTPS probe would stay Unknown forever.
-    if (c[probe]?.httpGet?.scheme === 'HTTPS') errors.push(fieldError.forbidden(`${path}.${probe}.httpGet.scheme`, `HTTPS probes are ${NOT_YET}`));
-  }
-  return errors;
-}
-
-/** Fields of the spec that the operator does not implement yet. */
-export function unsupportedFields(pod: DockerPod): FieldError[] {
-  const errors: FieldError[] = [];
-  pod.spec.containers.forEach((c, i) => errors.push(...unsupportedInContainer(c, `spec.containers[${i}]`)));
-  (pod.spec.initContainers ?? []).forEach((c, i) => errors.push(...unsupportedInContainer(c, `spec.initContainers[${i}]`)));
-  return errors;
 }
 
 /** Where a refusal applies, in its message: one host, or the whole fleet (no host allows it). */
@@ -71,7 +51,7 @@ export function policyViolations(pod: DockerPod, policy: HostPolicy, hostName: s
 
 /** The refusal of a pod, or undefined when the operator will run it (`hostName` ANY_HOST: refused because no host of the fleet allows it). */
 export function admitPod(pod: DockerPod, policy: HostPolicy, hostName: string | typeof ANY_HOST): Refusal | undefined {
-  const errors = [...validateDockerPod(pod), ...unsupportedFields(pod), ...policyViolations(pod, policy, hostName)];
+  const errors = [...validateDockerPod(pod), ...policyViolations(pod, policy, hostName)];
   if (errors.length === 0) return undefined;
   return { reason: 'InvalidSpec', message: errors.map(formatFieldError).join('; '), errors };
 }

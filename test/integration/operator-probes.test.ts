@@ -3,13 +3,17 @@
  * pod's network namespace through the sandbox's probe helper) keeps the container and the pod
  * not Ready until it passes, and the pod turns Ready once `dockerpod exec`-style work creates
  * the page; a liveness probe (exec) failing failureThreshold times restarts the container
- * (restartCount 1) with the kubelet's Unhealthy and Killing Events.
+ * (restartCount 1) with the kubelet's Unhealthy and Killing Events. An HTTPS probe speaks TLS from
+ * the operator through the sandbox's relay to the pod's loopback: here the pod's port forwards
+ * (busybox nc) to a TLS server of the test on engine A's bridge gateway, whose status it flips.
  */
+import { createServer, type Server } from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
+import { testServingCert } from '../support/apiserver.js';
 import { useDockerScope } from '../support/docker-scope.js';
-import { TEST_IMAGES } from '../support/engines.js';
+import { engineClient, TEST_IMAGES } from '../support/engines.js';
 import { eventually } from '../support/exec.js';
 import { conditionOf, createPod, deletePod, isReady, waitForPod, waitGone, IDLE, podWith } from '../support/fleet.js';
 import { removeCgroupParent } from '../support/host-proc.js';
@@ -76,5 +80,41 @@ describe('operator: probes on a real engine', function () {
     expect(killing.some((m) => m.includes('failed liveness probe, will be restarted'))).to.equal(true);
     await deletePod(t, 'liveness');
     await waitGone(t, 'liveness');
+  });
+
+  it('runs an HTTPS readiness probe through the sandbox (TLS in the operator, certificate not verified, as the kubelet)', async () => {
+    let status = 500;
+    const seen: string[] = [];
+    const cert = testServingCert();
+    const gateway = (await engineClient('a').getNetwork('bridge').inspect() as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0]?.Gateway ?? '';
+    const server: Server = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''} ${req.headers['user-agent'] ?? ''} ${String(req.headers['x-probe'] ?? '')}`);
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((r) => server.listen(0, gateway, r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const created = await createPod(t, podWith('https', {
+        containers: [{
+          name: 'app', image: TEST_IMAGES.busybox, command: ['nc', '-ll', '-p', '8443', '-e', 'nc', gateway, String(port)],
+          ports: [{ name: 'https', containerPort: 8443 }],
+          readinessProbe: { httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] }, periodSeconds: 1 },
+        }],
+      }));
+      const failures = await eventually(async () => {
+        const messages = await eventsOf(created.metadata.uid ?? '', 'Unhealthy');
+        if (messages.length === 0) throw new Error('no Unhealthy event yet');
+        return messages;
+      }, 15_000);
+      expect(failures[0]).to.equal('Readiness probe failed: HTTP probe failed with statuscode: 500');
+      expect(isReady(await waitForPod(t, 'https', () => true))).to.equal(false);
+      status = 204;
+      await waitForPod(t, 'https', isReady, 10_000);
+      expect(seen[0]).to.equal('GET /healthz kube-probe/1.32 yes');
+      await deletePod(t, 'https');
+      await waitGone(t, 'https');
+    } finally {
+      server.close();
+    }
   });
 });

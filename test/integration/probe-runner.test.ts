@@ -99,10 +99,17 @@ describe('controller/probe-runner on engine A', function () {
       });
     });
 
-    it('refuses HTTPS (no TLS in the static helper) as an error, not a failure', async () => {
+    it('HTTPS: fails when nothing listens, with Go\'s dial error from inside the pod', async () => {
+      expect(await run({ httpGet: { path: '/ok', port: 8081, scheme: 'HTTPS' } }, 'readiness')).to.deep.equal({
+        result: 'Failure',
+        message: 'Readiness probe failed: Get "https://127.0.0.1:8081/ok": dial tcp 127.0.0.1:8081: connect: connection refused',
+      });
+    });
+
+    it('HTTPS: fails (not errors) when the port does not speak TLS', async () => {
       const outcome = await run({ httpGet: { path: '/ok', port: 8080, scheme: 'HTTPS' } });
-      expect(outcome.result).to.equal('Unknown');
-      expect(outcome.message).to.match(/^Liveness probe errored and resulted in unknown state: HTTPS probes need a TLS client/);
+      expect(outcome.result).to.equal('Failure');
+      expect(outcome.message).to.match(/^Liveness probe failed: Get "https:\/\/127\.0\.0\.1:8080\/ok": ./);
     });
   });
 

@@ -219,6 +219,8 @@ export const Container = obj(
 export type Container = Static<typeof Container>;
 /** A probe, as TypeScript sees it. */
 export type Probe = Static<typeof Probe>;
+/** An httpGet probe handler. */
+export type HttpGetAction = Static<typeof HttpGetAction>;
 /** One environment variable, as TypeScript sees it. */
 export type EnvVar = Static<typeof EnvVar>;
 /** A container port, as TypeScript sees it. */

@@ -12,7 +12,6 @@ import type { DockerPod } from '../../../src/api/v1alpha1/dockerpod.js';
 import { admitPod, type HostPolicy } from '../../../src/planner/admission.js';
 import { samplePod } from './fixtures.js';
 
-const NOT_YET = 'not supported yet by dockerpod-operator';
 const STRICT: HostPolicy = { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] };
 const LAX: HostPolicy = { allowHostNamespaces: true, allowPrivileged: true, allowedHostPaths: [] };
 const HOST_NS = 'host namespaces are not allowed on host "node-1"';
@@ -86,9 +85,9 @@ const cases: Case[] = [
     want: [],
   },
   {
-    name: 'an HTTPS probe',
+    name: 'an HTTPS probe (supported)',
     given: { pod: (p) => (nth(p, 0).readinessProbe = { httpGet: { path: '/', port: 443, scheme: 'HTTPS' } }) },
-    want: [fieldError.forbidden('spec.containers[0].readinessProbe.httpGet.scheme', `HTTPS probes are ${NOT_YET}`)],
+    want: [],
   },
   {
     name: 'envFrom configMapRef and secretRef, with a prefix, are supported',
@@ -146,7 +145,7 @@ const cases: Case[] = [
     want: [fieldError.duplicate('spec.containers[2].name', 'app')],
   },
   {
-    name: 'semantic validation first, then unsupported fields, then the policy',
+    name: 'semantic validation first, then the policy',
     given: {
       pod: (p) => {
         p.spec.shareProcessNamespace = true;
@@ -156,7 +155,6 @@ const cases: Case[] = [
     },
     want: [
       fieldError.invalid('spec.shareProcessNamespace', true, 'ShareProcessNamespace and HostPID cannot both be enabled'),
-      fieldError.forbidden('spec.containers[1].startupProbe.httpGet.scheme', `HTTPS probes are ${NOT_YET}`),
       fieldError.forbidden('spec.hostPID', HOST_NS),
     ],
   },
@@ -178,10 +176,10 @@ describe('planner/admission admitPod', function () {
 
   it('words the refusal like the API server', function () {
     const pod = samplePod();
-    nth(pod, 0).readinessProbe = { httpGet: { port: 8443, scheme: 'HTTPS' } };
+    nth(pod, 0).securityContext = { privileged: true };
     pod.spec.hostIPC = true;
     expect(admitPod(pod, STRICT, 'node-1')?.message).to.equal(
-      'spec.containers[0].readinessProbe.httpGet.scheme: Forbidden: HTTPS probes are not supported yet by dockerpod-operator; spec.hostIPC: Forbidden: host namespaces are not allowed on host "node-1"',
+      'spec.hostIPC: Forbidden: host namespaces are not allowed on host "node-1"; spec.containers[0].securityContext.privileged: Forbidden: privileged containers are not allowed on host "node-1"',
     );
   });
 });
