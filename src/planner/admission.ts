@@ -7,9 +7,10 @@ import { fieldError, formatFieldError, type FieldError } from '../api/field-erro
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import { validateDockerPod } from '../api/v1alpha1/validation/pod.js';
 import { hostPathAllowed } from './host-paths.js';
+import { securityViolations, type SecurityPolicy } from './security-policy.js';
 
 /** What a host allows beyond the defaults (a DockerHost's `spec.policy`, or operator flags). */
-export interface HostPolicy {
+export interface HostPolicy extends SecurityPolicy {
   allowHostNamespaces: boolean;
   allowPrivileged: boolean;
   allowedHostPaths: Array<{ pathPrefix: string; readOnly?: boolean }>;
@@ -25,27 +26,32 @@ export interface Refusal {
 /** Where a refusal applies, in its message: one host, or the whole fleet (no host allows it). */
 export const ANY_HOST = Symbol('any DockerHost');
 
+function hostPathViolations(pod: DockerPod, policy: HostPolicy, where: string): FieldError[] {
+  return (pod.spec.volumes ?? []).flatMap((v, i) =>
+    v.hostPath && !hostPathAllowed(pod, { name: v.name, path: v.hostPath.path }, policy.allowedHostPaths)
+      ? [fieldError.forbidden(`spec.volumes[${i}].hostPath.path`, `host path ${v.hostPath.path} is not allowed ${where} (spec.policy.allowedHostPaths)`)]
+      : [],
+  );
+}
+
 /** What the host's policy forbids in the pod (`hostName` ANY_HOST: what no host of the fleet allows). */
 export function policyViolations(pod: DockerPod, policy: HostPolicy, hostName: string | typeof ANY_HOST): FieldError[] {
   const where = hostName === ANY_HOST ? 'on any DockerHost' : `on host "${hostName}"`;
   const errors: FieldError[] = [];
   if (!policy.allowHostNamespaces) {
     for (const field of ['hostNetwork', 'hostIPC', 'hostPID'] as const) {
-      if (pod.spec[field]) errors.push(fieldError.forbidden(`spec.${field}`, `host namespaces are not allowed ${where}`));
+      if (pod.spec[field]) errors.push(fieldError.forbidden(`spec.${field}`, `host namespaces are not allowed ${where} (spec.policy.allowHostNamespaces)`));
     }
   }
   if (!policy.allowPrivileged) {
     for (const [list, field] of [[pod.spec.initContainers ?? [], 'initContainers'], [pod.spec.containers, 'containers']] as const) {
       list.forEach((c, i) => {
-        if (c.securityContext?.privileged) errors.push(fieldError.forbidden(`spec.${field}[${i}].securityContext.privileged`, `privileged containers are not allowed ${where}`));
+        if (c.securityContext?.privileged) errors.push(fieldError.forbidden(`spec.${field}[${i}].securityContext.privileged`, `privileged containers are not allowed ${where} (spec.policy.allowPrivileged)`));
       });
     }
   }
-  (pod.spec.volumes ?? []).forEach((v, i) => {
-    if (v.hostPath && !hostPathAllowed(pod, { name: v.name, path: v.hostPath.path }, policy.allowedHostPaths)) {
-      errors.push(fieldError.forbidden(`spec.volumes[${i}].hostPath.path`, `host path ${v.hostPath.path} is not allowed ${where} (spec.policy.allowedHostPaths)`));
-    }
-  });
+  errors.push(...hostPathViolations(pod, policy, where));
+  errors.push(...securityViolations(pod, policy, where));
   return errors;
 }
 

@@ -37,7 +37,7 @@ export const REASONS = {
   notReady: 'host(s) were not ready',
   unschedulable: 'host(s) were unschedulable',
   selector: "host(s) didn't match host selector",
-  policy: "host(s) didn't allow the pod's host namespaces, privileged containers or host paths (spec.policy)",
+  policy: "host(s) didn't allow the pod's host namespaces, privileged containers, capabilities or host paths (spec.policy)",
   pods: 'Too many pods',
   cpu: 'Insufficient cpu',
   memory: 'Insufficient memory',

@@ -12,6 +12,7 @@ import { expect } from 'chai';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { LABEL } from '../../src/planner/labels.js';
 import { useDockerScope } from '../support/docker-scope.js';
+import { engineConnectOptions } from '../support/engines.js';
 import { eventually } from '../support/exec.js';
 import { namespaceOf, removeCgroupParent } from '../support/host-proc.js';
 import { startTestOperator, webPod, type TestOperator } from '../support/operator.js';
@@ -202,6 +203,16 @@ describe('operator: invalid pods', function () {
     { name: 'an unparseable quantity', mutate: (p) => { const c = p.spec.containers[0]; if (c) c.resources = { limits: { memory: '1e99' } }; }, message: 'spec.containers[0].resources.limits.memory: Invalid value: "1e99"' },
     // Pinned to its host, the pod meets the host's policy at admission; unpinned, the scheduler keeps it off hosts that refuse it (below).
     { name: 'hostNetwork without permission on the pinned host', mutate: (p) => { p.spec.hostNetwork = true; p.spec.hostName = 'local'; }, message: 'spec.hostNetwork: Forbidden: host namespaces are not allowed on host "local"' },
+    {
+      name: 'a capability outside Docker\'s default set',
+      mutate: (p) => { const c = p.spec.containers[0]; if (c) c.securityContext = { capabilities: { add: ['SYS_ADMIN'] } }; p.spec.hostName = 'local'; },
+      message: 'spec.containers[0].securityContext.capabilities.add: Forbidden: capabilities SYS_ADMIN are outside Docker\'s default set and not allowed on host "local" (spec.policy.allowedCapabilities)',
+    },
+    {
+      name: 'a mount of the host engine\'s own socket',
+      mutate: (p) => { p.spec.volumes = [{ name: 'sock', hostPath: { path: engineConnectOptions('a').endpoint.replace('unix://', '') } }]; p.spec.hostName = 'local'; },
+      message: 'exposes the Docker engine\'s socket, which is not allowed on host "local" (spec.policy.allowDockerSocket)',
+    },
   ];
 
   for (const c of cases) {
@@ -225,7 +236,7 @@ describe('operator: invalid pods', function () {
     pod.spec.hostNetwork = true;
     const created = await create(t, pod);
     const refused = await waitFor(t, 'hostnet', (p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.reason === 'InvalidSpec') === true);
-    expect(refused.status?.message).to.equal('spec.hostNetwork: Forbidden: host namespaces are not allowed on any DockerHost');
+    expect(refused.status?.message).to.equal('spec.hostNetwork: Forbidden: host namespaces are not allowed on any DockerHost (spec.policy.allowHostNamespaces)');
     expect(refused.status?.conditions?.find((x) => x.type === 'PodScheduled')).to.deep.include({ status: 'False', reason: 'InvalidSpec' });
     await t.operator.events.flush();
     const events = await t.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.uid=${created.metadata.uid ?? ''},reason=InvalidSpec` });

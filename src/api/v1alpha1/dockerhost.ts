@@ -59,6 +59,8 @@ export const DockerHostSpec = obj(
               'Host path prefixes pods may mount; none when empty.',
             ),
           ),
+          allowedCapabilities: opt(list(str('A capability name, e.g. NET_ADMIN (CAP_ prefix optional); ALL allows any.'), 'Capabilities containers may add beyond Docker\'s default set; none when empty.')),
+          allowDockerSocket: opt(bool('Allow hostPath volumes that expose a Docker engine\'s socket (root on the host; default false).')),
         },
         'What pods on this host may do beyond the defaults; everything is refused unless listed here.',
       ),

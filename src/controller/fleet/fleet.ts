@@ -9,6 +9,7 @@ import type { DockerHost } from '../../api/v1alpha1/dockerhost.js';
 import type { DockerPod } from '../../api/v1alpha1/dockerpod.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HostPolicy } from '../../planner/admission.js';
+import { unixSocketOf, type SecurityPolicy } from '../../planner/security-policy.js';
 import { connectEngine, type EngineConnectOptions, type EngineVersion } from '../../runtime/docker/dockerode-engine.js';
 import { classifyEngineError } from '../../runtime/docker/engine-errors.js';
 import type { DockerEngine, EngineInfo } from '../../runtime/docker/types.js';
@@ -362,7 +363,15 @@ function policyOf(host: DockerHost, implicit: ImplicitHost | undefined): HostPol
     allowHostNamespaces: spec.allowHostNamespaces === true || flags?.allowHostNamespaces === true,
     allowPrivileged: spec.allowPrivileged === true || flags?.allowPrivileged === true,
     allowedHostPaths: [...(spec.allowedHostPaths ?? []), ...(flags?.allowedHostPaths ?? [])],
+    ...securityOf(host),
   };
+}
+
+/** The security part of a host's policy (capabilities, engine sockets), with its own socket when local. */
+function securityOf(host: DockerHost): SecurityPolicy {
+  const socket = unixSocketOf(host.spec.endpoint);
+  const spec = host.spec.policy ?? {};
+  return { allowedCapabilities: spec.allowedCapabilities ?? [], allowDockerSocket: spec.allowDockerSocket === true, ...(socket ? { engineSocket: socket } : {}) };
 }
 
 /** The address of a host: the TCP endpoint's host, else this machine's. */

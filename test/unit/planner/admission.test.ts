@@ -14,8 +14,8 @@ import { samplePod } from './fixtures.js';
 
 const STRICT: HostPolicy = { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] };
 const LAX: HostPolicy = { allowHostNamespaces: true, allowPrivileged: true, allowedHostPaths: [] };
-const HOST_NS = 'host namespaces are not allowed on host "node-1"';
-const PRIVILEGED = 'privileged containers are not allowed on host "node-1"';
+const HOST_NS = 'host namespaces are not allowed on host "node-1" (spec.policy.allowHostNamespaces)';
+const PRIVILEGED = 'privileged containers are not allowed on host "node-1" (spec.policy.allowPrivileged)';
 
 const nth = (p: DockerPod, i: number): Container => {
   const c = p.spec.containers[i];
@@ -44,7 +44,7 @@ const cases: Case[] = [
   {
     name: 'a privileged init container without permission',
     given: { pod: (p) => (p.spec.initContainers = [{ name: 'init', image: 'busybox:1.36', securityContext: { privileged: true } }]) },
-    want: [fieldError.forbidden('spec.initContainers[0].securityContext.privileged', 'privileged containers are not allowed on host "node-1"')],
+    want: [fieldError.forbidden('spec.initContainers[0].securityContext.privileged', PRIVILEGED)],
   },
   { name: 'an empty initContainers list is fine', given: { pod: (p) => (p.spec.initContainers = []) }, want: [] },
   { name: 'an emptyDir volume (supported)', given: { pod: (p) => (p.spec.volumes = [{ name: 'data', emptyDir: {} }]) }, want: [] },
@@ -179,7 +179,7 @@ describe('planner/admission admitPod', function () {
     nth(pod, 0).securityContext = { privileged: true };
     pod.spec.hostIPC = true;
     expect(admitPod(pod, STRICT, 'node-1')?.message).to.equal(
-      'spec.hostIPC: Forbidden: host namespaces are not allowed on host "node-1"; spec.containers[0].securityContext.privileged: Forbidden: privileged containers are not allowed on host "node-1"',
+      'spec.hostIPC: Forbidden: host namespaces are not allowed on host "node-1" (spec.policy.allowHostNamespaces); spec.containers[0].securityContext.privileged: Forbidden: privileged containers are not allowed on host "node-1" (spec.policy.allowPrivileged)',
     );
   });
 });

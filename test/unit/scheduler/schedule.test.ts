@@ -212,11 +212,11 @@ const filtering: Case[] = [
       'host(s) were not ready': 1,
       'host(s) were unschedulable': 1,
       "host(s) didn't match host selector": 1,
-      "host(s) didn't allow the pod's host namespaces, privileged containers or host paths (spec.policy)": 1,
+      "host(s) didn't allow the pod's host namespaces, privileged containers, capabilities or host paths (spec.policy)": 1,
       'Insufficient memory': 1,
     }),
     message:
-      "0/5 hosts are available: 1 Insufficient memory, 1 host(s) didn't allow the pod's host namespaces, privileged containers or host paths (spec.policy), 1 host(s) didn't match host selector, 1 host(s) were not ready, 1 host(s) were unschedulable.",
+      "0/5 hosts are available: 1 Insufficient memory, 1 host(s) didn't allow the pod's host namespaces, privileged containers, capabilities or host paths (spec.policy), 1 host(s) didn't match host selector, 1 host(s) were not ready, 1 host(s) were unschedulable.",
   },
 ];
 
@@ -258,7 +258,7 @@ const ports: Case[] = [
   },
 ];
 
-const PRIVILEGES = "host(s) didn't allow the pod's host namespaces, privileged containers or host paths (spec.policy)";
+const PRIVILEGES = "host(s) didn't allow the pod's host namespaces, privileged containers, capabilities or host paths (spec.policy)";
 const hostPathPod = (path: string, readOnly?: boolean): DockerPod =>
   pod({}, (p) => {
     p.spec.volumes = [{ name: 'data', hostPath: { path } }, { name: 'scratch', emptyDir: {} }];
@@ -276,7 +276,7 @@ const policy: Case[] = [
     name: 'host namespaces refused everywhere',
     given: { pod: pod({}, (p) => (p.spec.hostNetwork = true)), hosts: [host('a'), host('b', { policy: { ...STRICT, allowPrivileged: true } })] },
     want: unschedulable(2, { [PRIVILEGES]: 2 }),
-    message: "0/2 hosts are available: 2 host(s) didn't allow the pod's host namespaces, privileged containers or host paths (spec.policy).",
+    message: "0/2 hosts are available: 2 host(s) didn't allow the pod's host namespaces, privileged containers, capabilities or host paths (spec.policy).",
   },
   {
     name: 'a privileged container only on a host allowing it',
@@ -294,7 +294,9 @@ const policy: Case[] = [
   { name: 'a hostPath under an allowed prefix', given: { pod: hostPathPod('/srv/data/app'), hosts: [host('a', { policy: paths({ pathPrefix: '/srv/data' }) })] }, want: { host: 'a' } },
   { name: 'a hostPath equal to the prefix', given: { pod: hostPathPod('/srv/data/'), hosts: [host('a', { policy: paths({ pathPrefix: '/srv/data/' }) })] }, want: { host: 'a' } },
   { name: 'prefixes match whole components', given: { pod: hostPathPod('/srv/database'), hosts: [host('a', { policy: paths({ pathPrefix: '/srv/data' }) })] }, want: unschedulable(1, { [PRIVILEGES]: 1 }) },
-  { name: 'the root prefix allows every path', given: { pod: hostPathPod('/var/run/docker.sock'), hosts: [host('a', { policy: paths({ pathPrefix: '/' }) })] }, want: { host: 'a' } },
+  { name: 'the root prefix allows every path', given: { pod: hostPathPod('/var/lib/app/data'), hosts: [host('a', { policy: paths({ pathPrefix: '/' }) })] }, want: { host: 'a' } },
+  { name: 'but not the Docker socket without allowDockerSocket', given: { pod: hostPathPod('/var/run/docker.sock'), hosts: [host('a', { policy: paths({ pathPrefix: '/' }) })] }, want: unschedulable(1, { [PRIVILEGES]: 1 }) },
+  { name: 'the Docker socket with allowDockerSocket', given: { pod: hostPathPod('/var/run/docker.sock'), hosts: [host('a', { policy: { ...paths({ pathPrefix: '/' }), allowDockerSocket: true } })] }, want: { host: 'a' } },
   {
     name: 'a read-only prefix refuses a writable mount',
     given: { pod: hostPathPod('/srv/data/app'), hosts: [host('a', { policy: paths({ pathPrefix: '/srv', readOnly: true }) })] },
