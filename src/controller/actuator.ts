@@ -16,6 +16,7 @@ import { readEnvSources, usesEnvSources, type EnvSourceReader } from './env-sour
 import type { HostBinding } from './hosts.js';
 import type { ImageEvent, ImageManager } from './images.js';
 import { desiredVolumes } from '../planner/volumes.js';
+import { needsImageUser, runAsNonRootError } from '../planner/run-as-non-root.js';
 import type { ProjectedVolumeWriter } from './projected-volumes.js';
 
 /** An event for the pod. */
@@ -165,6 +166,18 @@ function configError(p: Pass, c: Container, values: DownwardValues, sources: Env
   return true;
 }
 
+/** Whether runAsNonRoot forbids the image's user: the container then waits with CreateContainerConfigError, as with the kubelet. */
+async function runsAsRoot(p: Pass, c: Container): Promise<boolean> {
+  if (!needsImageUser(c)) return false;
+  const image = await p.host.engine.inspectImage(c.image);
+  const error = runAsNonRootError(p.pod, c, image?.user ?? '');
+  if (error === undefined) return false;
+  p.result.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: error });
+  p.event('Warning', 'Failed', `Error: ${error}`);
+  p.result.requeueAfterMs = CONFIG_ERROR_RETRY_MS;
+  return true;
+}
+
 /** Creates one container to start; undefined when it must wait (image, env config, create error). */
 async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt: number; ip: string }, envSources: () => Promise<EnvSources | Error>): Promise<string | undefined> {
   const c: Container = req.container;
@@ -177,6 +190,7 @@ async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt
   const values = downward(p, sandbox.ip);
   const sources = usesEnvSources(c) ? await envSources() : NO_ENV_SOURCES;
   if (configError(p, c, values, sources)) return undefined;
+  if (await runsAsRoot(p, c)) return undefined;
   const env = sources instanceof Error ? undefined : sources;
   const desired = desiredMember(p.pod, c, p.host.ctx, { sandboxId: sandbox.id, sandboxAttempt: sandbox.attempt, attempt: req.attempt, backoff: req.backoff, downward: values, sources: env, ...(req.init ? { role: 'init' as const } : {}) });
   try {

@@ -395,7 +395,7 @@ class DockerodeEngine implements DockerEngine {
     });
     try {
       const raw = obj(await this.call('inspectImage', dial, signal));
-      return { id: str(raw['Id']), repoDigests: Array.isArray(raw['RepoDigests']) ? raw['RepoDigests'].map(str) : [] };
+      return { id: str(raw['Id']), repoDigests: Array.isArray(raw['RepoDigests']) ? raw['RepoDigests'].map(str) : [], user: str(obj(raw['Config'])['User']) };
     } catch (err) {
       if (err instanceof DockerError && err.statusCode === 404) return undefined;
       throw err;

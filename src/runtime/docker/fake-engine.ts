@@ -306,7 +306,7 @@ export class FakeEngine implements DockerEngine {
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     await this.enter('inspectImage', { name: ref });
     const id = this.images.get(normalizeImage(ref)) ?? [...this.images.values()].find((i) => i === ref);
-    return id !== undefined ? { id, repoDigests: [] } : undefined;
+    return id !== undefined ? { id, repoDigests: [], user: '' } : undefined;
   }
 
   async pullImage(ref: string): Promise<void> {

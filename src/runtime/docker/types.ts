@@ -131,6 +131,8 @@ export interface ExecResult {
 export interface ImageInfo {
   id: string;
   repoDigests: string[];
+  /** The image's `Config.User` ("" when it runs as root by default). */
+  user: string;
 }
 
 /** Registry credentials for a pull (X-Registry-Auth). */
