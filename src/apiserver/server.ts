@@ -41,6 +41,34 @@ export interface ApiServerOptions {
   historySize?: number;
   watch?: WatchOptions;
   now?: () => Date;
+  /** Sees every authenticated request before it is served (tests record what a client asks for, e.g. to check RBAC). */
+  onRequest?: (request: ObservedRequest) => void;
+}
+
+/** A request as Kubernetes authorization sees it: the verb, and the resource or the non-resource path. */
+export interface ObservedRequest {
+  /** get, list, watch, create, update, patch, delete or deletecollection; the lower-case HTTP method for a non-resource path. */
+  verb: string;
+  /** '' for the core group (and for non-resource paths). */
+  apiGroup: string;
+  /** The resource's plural; '' for a non-resource path. */
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  /** Set for requests that address no resource (discovery, /version, /openapi/...). */
+  nonResourcePath?: string;
+}
+
+/** The authorization attributes of a request (what RBAC rules are matched against). */
+export function observedRequest(method: string, url: URL): ObservedRequest {
+  const route = parseResourcePath(url.pathname);
+  if (!route) return { verb: method.toLowerCase(), apiGroup: '', resource: '', nonResourcePath: url.pathname };
+  const named = route.name !== undefined;
+  const watch = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+  const verbs: Record<string, string> = { GET: named ? 'get' : watch ? 'watch' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: named ? 'delete' : 'deletecollection' };
+  const { group: apiGroup, resource, subresource, namespace, name } = route;
+  return { verb: verbs[method] ?? method.toLowerCase(), apiGroup, resource, ...(subresource !== undefined ? { subresource } : {}), ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}) };
 }
 
 /** Counters of the requests served, by method and outcome, for tests and benchmarks. */
@@ -69,6 +97,11 @@ const VERSION_INFO = {
   major: '1', minor: '32', gitVersion: 'v1.32.0', gitCommit: 'dockerpod-operator', gitTreeState: 'clean',
   buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64',
 };
+
+/** Tells the observer, if there is one, about a request. */
+function observe(onRequest: ApiServerOptions['onRequest'], req: IncomingMessage, url: URL): void {
+  if (onRequest) onRequest(observedRequest(req.method ?? 'GET', url));
+}
 
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
@@ -144,6 +177,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     try {
       if (PUBLIC_PATHS.has(url.pathname)) return servePublic(url.pathname, res);
       if (!authorized(req, options.token)) throw apiError.unauthorized();
+      observe(options.onRequest, req, url);
       const injected = await faults.apply();
       if (injected) throw injected;
       const parts = url.pathname.split('/').filter(Boolean);
