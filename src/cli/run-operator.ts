@@ -1,7 +1,13 @@
 /**
  * Builds and runs the operator from its flags: the implicit host of `--docker-host` (DOCKER_HOST
- * rules, TLS from flags or DOCKER_CERT_PATH), the pod settings, the controllers, and the signal
- * handling (first SIGTERM/SIGINT drains, a second exits at once).
+ * rules, TLS from flags or DOCKER_CERT_PATH), the pod settings, the controllers, the metrics and
+ * health servers, leader election (`--leader-elect`, see leadership.ts), and the signal handling.
+ *
+ * Shutdown on the first SIGTERM/SIGINT, in this order: /readyz turns 503 and no new work is taken;
+ * in-flight passes finish within --graceful-shutdown-timeout (with an election, while the lease is
+ * still held); the lease is released; watches, Docker event streams and the servers close; exit 0.
+ * Passes still running after the timeout make the process exit 1 at once (nothing may run on).
+ * A second signal exits at once (code 1).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -10,10 +16,16 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Operator, type OperatorOptions } from '../controller/operator.js';
 import type { ImplicitHost } from '../controller/fleet/fleet.js';
 import type { PodSettings } from '../controller/hosts.js';
+import { EventLoopMonitor } from '../observability/event-loop.js';
+import { healthListener, livenessChecks, metricsListener, parseBindAddress, readinessChecks, serve, type ReadinessInput, type Role, type RunningServer } from '../observability/health-server.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { OperatorMetrics } from '../observability/metrics.js';
 import type { EngineConnectOptions } from '../runtime/docker/dockerode-engine.js';
 import { systemClock } from '../util/clock.js';
-import type { FlagValues } from './flags.js';
+import { UsageError, type FlagValues } from './flags.js';
+import { leaderElectionConfig, runElected, type RunOutcome } from './leadership.js';
+
+export type { RunOutcome } from './leadership.js';
 
 /** The engine endpoint: the flag, else DOCKER_HOST, else the local socket. */
 export function dockerEndpoint(flags: FlagValues, env: NodeJS.ProcessEnv = process.env): string {
@@ -50,6 +62,17 @@ export function loggerFrom(flags: FlagValues): Logger {
   const format = flags['log-format'] ? String(flags['log-format']) : process.stderr.isTTY ? 'text' : 'json';
   if (format !== 'json' && format !== 'text') throw new Error(`--log-format must be json or text, not "${format}"`);
   return createLogger({ level: String(flags['log-level']) as 'info', format });
+}
+
+/** Throws a UsageError unless --metrics-bind-address and --health-probe-bind-address are addresses (or 0). */
+export function checkBindAddresses(flags: FlagValues): void {
+  for (const flag of ['metrics-bind-address', 'health-probe-bind-address']) {
+    try {
+      parseBindAddress(String(flags[flag]));
+    } catch (err) {
+      throw new UsageError(`--${flag}: ${(err as Error).message}`);
+    }
+  }
 }
 
 /** Parses `k=v,k=v` (empty: none). */
@@ -119,20 +142,44 @@ export function operatorOptions(kubeConfig: KubeConfig, flags: FlagValues, logge
   };
 }
 
-/** Runs the operator until `run.signal` aborts; resolves after a graceful stop. */
-export async function runOperator(kubeConfig: KubeConfig, flags: FlagValues, logger: Logger, run: RunOperatorOptions): Promise<void> {
-  const options = operatorOptions(kubeConfig, flags, logger, run.implicitByDefault ?? false);
+const aborted = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+
+/** Where /readyz reads from and shutdown is announced. */
+interface RunState { role: Role; shuttingDown: boolean }
+
+/**
+ * Runs the operator until `run.signal` aborts (or, with --leader-elect, the lease is lost); resolves
+ * after the shutdown sequence with the exit code. Code 1 without starting when a server cannot bind.
+ */
+export async function runOperator(kubeConfig: KubeConfig, flags: FlagValues, logger: Logger, run: RunOperatorOptions): Promise<RunOutcome> {
+  const election = leaderElectionConfig(flags);
+  const metrics = new OperatorMetrics({ processMetrics: true });
+  const state: RunState = { role: election ? 'standby' : 'unelected', shuttingDown: false };
+  const options = { ...operatorOptions(kubeConfig, flags, logger, run.implicitByDefault ?? false), metrics };
   const operator = new Operator(options);
-  const synced = await startUntil(operator, logger, run.signal);
-  if (synced === undefined) {
-    logger.info('operator stopped before it could start', { drained: true });
-    return;
+  const servers = await startServers(flags, metrics, () => ({ operator: operator.readiness(), ...state }), logger);
+  if (!servers) return { code: 1, exitNow: false };
+  const gracefulShutdownMs = Number(flags['graceful-shutdown-timeout']);
+  try {
+    if (election) return await runElected({ operator, config: election, kubeConfig, metrics, logger, signal: run.signal, gracefulShutdownMs, state });
+    return await runAlone(operator, options, { logger, signal: run.signal, gracefulShutdownMs, state });
+  } finally {
+    await servers.close();
   }
-  logger.info('operator started', { controller: 'dockerpod', synced, implicitHost: options.implicitHost?.name, hostSelector: options.hostSelector ?? '(all)', namespace: options.namespace ?? '(all)' });
-  const { signal } = run;
-  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
-  const drained = await operator.stop(Number(flags['graceful-shutdown-timeout']));
-  logger.info('operator stopped', { drained });
+}
+
+/** Without an election: start (retrying while the API server does not answer), work until the signal, drain, stop. */
+async function runAlone(operator: Operator, options: OperatorOptions, ctx: { logger: Logger; signal: AbortSignal; gracefulShutdownMs: number; state: RunState }): Promise<RunOutcome> {
+  const { logger, signal } = ctx;
+  const synced = await Promise.race([startUntil(operator, logger, signal), aborted(signal).then(() => undefined)]);
+  if (synced !== undefined) logger.info('operator started', { controller: 'dockerpod', synced, implicitHost: options.implicitHost?.name, hostSelector: options.hostSelector ?? '(all)', namespace: options.namespace ?? '(all)' });
+  await aborted(signal);
+  ctx.state.shuttingDown = true;
+  const drained = await operator.stop(ctx.gracefulShutdownMs);
+  logger.info(synced === undefined ? 'operator stopped before it could start' : 'operator stopped', { drained });
+  if (!drained) logger.error('graceful shutdown timed out: passes still running; exiting at once', { timeoutMs: ctx.gracefulShutdownMs });
+  return drained ? { code: 0, exitNow: false } : { code: 1, exitNow: true };
 }
 
 /** Starts the operator, retrying with back-off while the API server does not answer; undefined when `signal` aborted first. */
@@ -148,6 +195,53 @@ async function startUntil(operator: Operator, logger: Logger, signal: AbortSigna
       await systemClock.sleep(delay, signal);
     }
   }
+}
+
+/** The metrics and health servers of the flags (an address of 0 leaves one off); undefined (logged) when one cannot bind. */
+async function startServers(flags: FlagValues, metrics: OperatorMetrics, readiness: () => ReadinessInput, logger: Logger): Promise<{ close(): Promise<void> } | undefined> {
+  const loop = new EventLoopMonitor();
+  loop.start();
+  const started: RunningServer[] = [];
+  const close = async (): Promise<void> => {
+    loop.stop();
+    await Promise.all(started.map((s) => s.close()));
+  };
+  const servers = [
+    { flag: 'metrics-bind-address', listener: metricsListener(metrics), paths: ['/metrics'] },
+    { flag: 'health-probe-bind-address', listener: healthListener({ healthz: livenessChecks(loop), readyz: readinessChecks(readiness) }), paths: ['/healthz', '/readyz'] },
+  ];
+  for (const { flag, listener, paths } of servers) {
+    try {
+      const server = await serve(String(flags[flag]), listener);
+      if (!server) continue;
+      started.push(server);
+      logger.info(`serving ${paths.join(' and ')}`, { urls: paths.map((p) => `${server.url}${p}`) });
+    } catch (err) {
+      logger.error(`--${flag} ${String(flags[flag])}: cannot serve (${(err as Error).message}); use another address, or 0 to turn it off`);
+      await close();
+      return undefined;
+    }
+  }
+  return { close };
+}
+
+/**
+ * Ends the process with `code` once the log lines written so far are out: for a run that must not
+ * go on (lease lost, passes abandoned), whatever is still pending on the event loop.
+ */
+export function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 100);
+}
+
+/**
+ * A clean run ends when nothing is left on the event loop. If something still holds it (a socket
+ * a library did not close) after `graceMs`, say what and exit anyway with `code`.
+ */
+export function exitIfStuck(code: number, graceMs = 5000): void {
+  setTimeout(() => {
+    process.stderr.write(`dockerpod: still running ${graceMs} ms after a clean stop (${process.getActiveResourcesInfo().join(', ')}); exiting\n`);
+    process.exit(code);
+  }, graceMs).unref();
 }
 
 /** An AbortSignal that aborts on the first SIGTERM/SIGINT; a second one exits at once. */

@@ -15,8 +15,18 @@ import type { KubeObject } from '../apiserver/resources/types.js';
 import { ensureServingCert } from '../apiserver/serving-cert.js';
 import { dockerpodValidators } from '../apiserver/dockerpod-validators.js';
 import { flagHelp, parseFlags, UsageError, type FlagTable, type FlagValues } from './flags.js';
+import { leaderElectionConfig } from './leadership.js';
 import { OPERATOR_FLAGS } from './operator-flags.js';
-import { loggerFrom, runOperator, shutdownSignal } from './run-operator.js';
+import { checkBindAddresses, exitIfStuck, exitSoon, loggerFrom, runOperator, shutdownSignal } from './run-operator.js';
+
+/** The operator flags whose default differs in standalone mode. */
+const STANDALONE_DEFAULTS: Record<string, { default: string; help: string }> = {
+  // One machine, one operator: no election unless asked for.
+  'leader-elect': { default: 'false', help: 'elect one active operator through a Lease in this API server (off: standalone runs one operator)' },
+  // Off by default: :8080 is the host port of examples/web.yaml and the quickstart, and no kubelet probes a standalone process.
+  'metrics-bind-address': { default: '0', help: 'address of the Prometheus /metrics endpoint (HOST:PORT, :PORT for every interface); 0 (default here) turns it off' },
+  'health-probe-bind-address': { default: '0', help: 'address of /healthz and /readyz; 0 (default here) turns them off' },
+};
 
 /** Flags of `dockerpod standalone` (plus the operator's, but kubeconfig and namespace), each also read from an environment variable. */
 export const STANDALONE_FLAGS: FlagTable = {
@@ -26,7 +36,7 @@ export const STANDALONE_FLAGS: FlagTable = {
   'tls-key': { type: 'string', env: 'DOCKERPOD_TLS_KEY', default: '', help: 'PEM key of --tls-cert' },
   'in-memory': { type: 'bool', env: 'DOCKERPOD_IN_MEMORY', default: 'false', help: 'keep objects in memory only (nothing persisted)' },
   operator: { type: 'bool', env: 'DOCKERPOD_OPERATOR', default: 'true', help: 'run the operator in this process against the local engine' },
-  ...Object.fromEntries(Object.entries(OPERATOR_FLAGS).filter(([name]) => name !== 'kubeconfig' && name !== 'namespace' && name !== 'host-selector')),
+  ...Object.fromEntries(Object.entries(OPERATOR_FLAGS).filter(([name]) => name !== 'kubeconfig' && name !== 'namespace' && name !== 'host-selector').map(([name, spec]) => [name, { ...spec, ...STANDALONE_DEFAULTS[name] }])),
 };
 
 /** Parsed standalone settings. */
@@ -54,6 +64,8 @@ const isLoopback = (host: string): boolean => host === 'localhost' || host === '
 /** Reads flags (then environment variables, then defaults) and checks them. */
 export function parseStandaloneArgs(args: string[], env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
   const flags = parseFlags(STANDALONE_FLAGS, args, env);
+  checkBindAddresses(flags);
+  leaderElectionConfig(flags);
   const { host, port } = splitListen(String(flags['listen']));
   const tlsCert = String(flags['tls-cert']);
   const tlsKey = String(flags['tls-key']);
@@ -101,7 +113,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<{ serve
 export const STANDALONE_HELP = `  standalone  Run the embedded Kubernetes API server (with the DockerPod and DockerHost CRDs) and the
               operator for a single Docker host\n${flagHelp(STANDALONE_FLAGS, '                ')}`;
 
-/** The `standalone` command: runs until SIGTERM/SIGINT, then stops the operator and the server cleanly. */
+/** The `standalone` command: runs until SIGTERM/SIGINT, then stops the operator and the server cleanly (exit codes as `operator`'s). */
 export async function standaloneCommand(args: string[]): Promise<number> {
   let config: StandaloneConfig;
   try {
@@ -114,13 +126,16 @@ export async function standaloneCommand(args: string[]): Promise<number> {
   const { server, kubeconfigPath } = await startStandalone(config);
   process.stdout.write(`dockerpod standalone: API server on ${server.url} (data: ${config.inMemory ? 'in memory' : config.dataDir})\n\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get dockerpods\n\n`);
   const signal = shutdownSignal();
+  let outcome = { code: 0, exitNow: false };
   if (config.flags['operator']) {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
-    await runOperator(kc, config.flags, loggerFrom(config.flags), { signal, implicitByDefault: true });
+    outcome = await runOperator(kc, config.flags, loggerFrom(config.flags), { signal, implicitByDefault: true });
   } else {
     await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
   }
   await server.close();
-  return 0;
+  if (outcome.exitNow) exitSoon(outcome.code);
+  else exitIfStuck(outcome.code);
+  return outcome.code;
 }

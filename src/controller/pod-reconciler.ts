@@ -76,15 +76,15 @@ export class PodReconciler {
     this.volumes = new ProjectedVolumeWriter(deps.projectedVolumeRefreshMs ?? DEFAULT_REFRESH_MS, deps.clock);
   }
 
-  /** One pass for `key`; throws to have the queue retry with back-off. */
-  async reconcile(key: string): Promise<ReconcileResult> {
+  /** One pass for `key`; throws to have the queue retry with back-off. `reconcileID` (the queue's, per pass) goes into its log line. */
+  async reconcile(key: string, reconcileID = ''): Promise<ReconcileResult> {
     const [namespace, name] = splitKey(key);
     const pod = this.deps.pods.get(namespace, name);
     if (!pod) return {};
     const started = this.deps.clock.now();
     const report: PassReport = { actions: [], statusWritten: false, host: '' };
     const result = pod.metadata.deletionTimestamp ? await this.finalize(pod, report) : await this.sync(pod, report);
-    this.deps.logger.info('reconciled', { controller: 'dockerpod', namespace, name, host: report.host, durationMs: this.deps.clock.now() - started, actions: report.actions, statusWritten: report.statusWritten });
+    this.deps.logger.info('reconciled', { controller: 'dockerpod', namespace, name, reconcileID, host: report.host, durationMs: this.deps.clock.now() - started, actions: report.actions, statusWritten: report.statusWritten });
     return result;
   }
 

@@ -16,10 +16,17 @@
  * - Concurrency comes from p-queue; de-duplication, dirty tracking and back-off live in this layer.
  * - Time comes from the injected {@link Clock}. Delays only ever use `clock.setTimeout`, which runs
  *   on monotonic time, so a wall-clock step neither fires nor loses a delayed key.
+ * - Every pass gets a fresh `reconcileID` (a UUID, as controller-runtime's), handed to the reconciler
+ *   and reported with the result, so all log lines of one pass can be found together.
+ * - Metrics hooks ({@link WorkQueueHooks}) see what client-go's workqueue metrics count: an add when
+ *   a key becomes due (not when it already was), the time a key waited from becoming due to its pass
+ *   starting, and every rate-limited retry; `depth()`, `inFlight()` and `runningMs()` answer the
+ *   gauges at scrape time. The queue itself knows nothing of any metrics library.
  *
  * Not carried over from client-go: the overall token bucket (10 qps, burst 100) combined with the
  * per-key limiter; retries here are bounded per key only.
  */
+import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 
@@ -38,11 +45,17 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
+/** What the queue tells a reconciler about its pass. */
+export interface PassInfo {
+  /** Unique per pass (a UUID): the `reconcileID` of the pass's log lines. */
+  reconcileID: string;
+}
+
 /**
  * Reconciles the object named by `key`. `signal` aborts only when the queue's shutdown grace period
- * runs out while the pass is still running.
+ * runs out (or {@link WorkQueue.abort} is called) while the pass is still running.
  */
-export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileResult | void>;
+export type Reconciler = (key: string, signal: AbortSignal, pass: PassInfo) => Promise<ReconcileResult | void>;
 
 /** How a pass ended, as reported to `onResult`. */
 export type Outcome = 'success' | 'error' | 'requeue_after' | 'terminal_error';
@@ -57,6 +70,21 @@ export interface PassResult {
   error?: unknown;
   /** Consecutive failed passes of the key before this one: 0 on a first attempt. */
   retries: number;
+  /** The pass's id, as given to the reconciler. */
+  reconcileID: string;
+}
+
+/**
+ * Callbacks for metrics, with client-go's workqueue meanings. Whatever they throw is ignored.
+ * Gauges (depth, workers busy, how long passes have run) are read from the queue instead.
+ */
+export interface WorkQueueHooks {
+  /** The key became due: newly waiting, or marked to run again while in flight (workqueue_adds_total). */
+  onAdd?: (key: string) => void;
+  /** A pass of the key starts, `queuedMs` after the key became due (workqueue_queue_duration_seconds). */
+  onStart?: (key: string, queuedMs: number) => void;
+  /** The key was re-added with its back-off after a failure (workqueue_retries_total). */
+  onRetry?: (key: string) => void;
 }
 
 /** Options of a {@link WorkQueue}. */
@@ -75,6 +103,8 @@ export interface WorkQueueOptions {
   maxDelayMs?: number;
   /** Called after every pass; whatever it throws is ignored so it cannot break the queue. */
   onResult?: (r: PassResult) => void;
+  /** Metrics callbacks (see {@link WorkQueueHooks}). */
+  hooks?: WorkQueueHooks;
 }
 
 /** What {@link WorkQueue.shutdown} reports. */
@@ -101,11 +131,14 @@ export class WorkQueue {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly onResult: ((r: PassResult) => void) | undefined;
+  private readonly hooks: WorkQueueHooks;
   private readonly workers: PQueue;
   /** Keys due and waiting for a worker, in FIFO order (a Set keeps insertion order). */
   private readonly waiting = new Set<string>();
-  /** Keys in flight, with the controller of their pass's signal. */
-  private readonly processing = new Map<string, AbortController>();
+  /** Keys in flight, with the controller of their pass's signal and when the pass started (clock ms). */
+  private readonly processing = new Map<string, { controller: AbortController; startedAt: number }>();
+  /** When each due key (waiting, or dirty in flight) became due, by the clock. */
+  private readonly dueSince = new Map<string, number>();
   /** Keys in flight that were added again and must run once more. */
   private readonly dirty = new Set<string>();
   /** Pending timers per key: the first to fire adds the key and cancels the rest. */
@@ -116,6 +149,8 @@ export class WorkQueue {
   private closed = false;
   private shutdownResult: Promise<ShutdownResult> | undefined;
   private onDrained: (() => void) | undefined;
+  /** Ends the grace period of a shutdown in progress (set while one waits). */
+  private endGrace: (() => void) | undefined;
 
   /** Throws a RangeError when the options are out of range. */
   constructor(private readonly reconcile: Reconciler, options: WorkQueueOptions) {
@@ -123,6 +158,7 @@ export class WorkQueue {
     this.baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
     this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
     this.onResult = options.onResult;
+    this.hooks = options.hooks ?? {};
     validate(options.concurrency, this.baseDelayMs, this.maxDelayMs);
     this.workers = new PQueue({ concurrency: options.concurrency, autoStart: false });
   }
@@ -135,11 +171,11 @@ export class WorkQueue {
   add(key: string): void {
     if (this.closed) return;
     this.cancelDelayed(key);
-    if (this.processing.has(key)) {
-      this.dirty.add(key);
-      return;
-    }
-    this.enqueue(key);
+    if (this.waiting.has(key) || this.dirty.has(key)) return;
+    this.dueSince.set(key, this.clock.now());
+    this.call(() => this.hooks.onAdd?.(key));
+    if (this.processing.has(key)) this.dirty.add(key);
+    else this.enqueue(key);
   }
 
   /**
@@ -170,6 +206,7 @@ export class WorkQueue {
     if (this.closed) return;
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
+    this.call(() => this.hooks.onRetry?.(key));
     this.addAfter(key, this.backoff(failures));
   }
 
@@ -195,6 +232,17 @@ export class WorkQueue {
     return this.shutdownResult;
   }
 
+  /**
+   * Stops the queue at once (a leader that lost its lease): like `shutdown(0)`, and when a shutdown
+   * is already waiting for in-flight passes, its grace period ends now (their signals abort and its
+   * promise resolves with them as `abandoned`). Returns the shutdown's promise.
+   */
+  abort(): Promise<ShutdownResult> {
+    const result = this.shutdown(0);
+    this.endGrace?.();
+    return result;
+  }
+
   /** Keys due and waiting for a worker (not in flight, not delayed). */
   depth(): number {
     return this.waiting.size;
@@ -203,6 +251,12 @@ export class WorkQueue {
   /** Passes running now. */
   inFlight(): number {
     return this.processing.size;
+  }
+
+  /** How long each pass running now has run, in ms by the clock (workqueue_unfinished_work_seconds). */
+  runningMs(): number[] {
+    const now = this.clock.now();
+    return [...this.processing.values()].map((p) => Math.max(0, now - p.startedAt));
   }
 
   /** Consecutive failures of `key` since it was last forgotten. */
@@ -241,17 +295,26 @@ export class WorkQueue {
     const key = this.takeNext();
     if (key === undefined) return;
     const controller = new AbortController();
-    this.processing.set(key, controller);
-    const retries = this.failures.get(key) ?? 0;
     const started = this.clock.now();
+    this.processing.set(key, { controller, startedAt: started });
+    const retries = this.failures.get(key) ?? 0;
+    const reconcileID = randomUUID();
+    this.noteStart(key, started);
     let ended: { outcome: Outcome; error?: unknown };
     try {
-      ended = { outcome: this.succeeded(key, await this.reconcile(key, controller.signal)) };
+      ended = { outcome: this.succeeded(key, await this.reconcile(key, controller.signal, { reconcileID })) };
     } catch (error) {
       ended = { outcome: this.failed(key, error), error };
     }
     this.finish(key);
-    this.report({ key, ...ended, durationMs: Math.max(0, this.clock.now() - started), retries });
+    this.report({ key, ...ended, durationMs: Math.max(0, this.clock.now() - started), retries, reconcileID });
+  }
+
+  /** Reports how long the key waited since it became due (0 when unknown or the clock stepped back). */
+  private noteStart(key: string, now: number): void {
+    const since = this.dueSince.get(key);
+    this.dueSince.delete(key);
+    this.call(() => this.hooks.onStart?.(key, since === undefined ? 0 : Math.max(0, now - since)));
   }
 
   private succeeded(key: string, result: ReconcileResult | void): Outcome {
@@ -273,16 +336,22 @@ export class WorkQueue {
 
   private finish(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.delete(key)) this.add(key);
+    // A dirty key was counted as added (and its due time noted) when it was marked: it only moves to waiting now.
+    if (this.dirty.delete(key) && !this.closed) this.enqueue(key);
     if (this.processing.size === 0) this.onDrained?.();
     this.notifyIdle();
   }
 
   private report(result: PassResult): void {
+    this.call(() => this.onResult?.(result));
+  }
+
+  /** Runs a hook; a metrics or logging hook must not break the queue. */
+  private call(hook: () => void): void {
     try {
-      this.onResult?.(result);
+      hook();
     } catch {
-      // A metrics or logging hook must not break the queue.
+      // ignored on purpose
     }
   }
 
@@ -291,23 +360,33 @@ export class WorkQueue {
     this.workers.clear();
     this.waiting.clear();
     this.dirty.clear();
+    this.dueSince.clear();
     for (const key of [...this.delayed.keys()]) this.cancelDelayed(key);
     this.notifyIdle();
     if (this.processing.size === 0) return Promise.resolve({ drained: true, abandoned: [] });
     return new Promise((resolve) => {
-      const timer = Number.isFinite(timeoutMs) ? this.clock.setTimeout(() => resolve(this.abandon()), timeoutMs) : undefined;
+      const giveUp = (): void => {
+        timer?.cancel();
+        resolve(this.abandon());
+      };
+      const timer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? this.clock.setTimeout(giveUp, timeoutMs) : undefined;
+      this.endGrace = giveUp;
       this.onDrained = () => {
         this.onDrained = undefined;
+        this.endGrace = undefined;
         timer?.cancel();
         resolve({ drained: true, abandoned: [] });
       };
+      // A zero grace period abandons at once, without waiting for a timer tick.
+      if (!(timeoutMs > 0)) giveUp();
     });
   }
 
   private abandon(): ShutdownResult {
     this.onDrained = undefined;
+    this.endGrace = undefined;
     const abandoned = [...this.processing.keys()];
-    for (const controller of this.processing.values()) {
+    for (const { controller } of this.processing.values()) {
       controller.abort(new Error('work queue shutdown: grace period elapsed'));
     }
     return { drained: false, abandoned };

@@ -98,7 +98,8 @@ class OperatorProcess {
   private log = '';
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [dockerpodBin(), 'operator', ...args]);
+    // Port 0 for the metrics and health servers: the default ports may be taken on a test machine.
+    this.child = spawn(process.execPath, [dockerpodBin(), 'operator', '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', ...args]);
     this.child.stdout.on('data', (c: Buffer) => (this.log += c.toString()));
     this.child.stderr.on('data', (c: Buffer) => (this.log += c.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -4,6 +4,11 @@
  * writes the status (Ready with the engine's own reason, engine facts, allocatable, allocated,
  * pods) only when it changed, apart from a heartbeat time at most every 40 s. A host being
  * deleted is let go only when no pod is bound to it any more; its status names the pods it waits for.
+ *
+ * The cache and the workers start separately: a standby replica keeps the cache (and through it
+ * the fleet's list of hosts) current without a single write; the passes (heartbeats, finalizers,
+ * status writes) run only between startWorkers() and stopWorkers()/abortWorkers(), and every
+ * cached host gets a pass when they start.
  */
 import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { DockerHost, DockerHostStatus } from '../../api/v1alpha1/dockerhost.js';
@@ -12,12 +17,13 @@ import { GROUP, VERSION } from '../../api/v1alpha1/group.js';
 import type { EventRecorder } from '../../kube/event-recorder.js';
 import { Informer } from '../../kube/informer.js';
 import type { Logger } from '../../observability/logger.js';
+import type { OperatorMetrics } from '../../observability/metrics.js';
 import { renderResources, type HostLoad } from '../../scheduler/index.js';
 import { stampConditions } from '../../status/conditions.js';
 import { deriveHostStatus } from '../../status/host-status.js';
 import { canonicalJson } from '../../util/canonical.js';
 import type { Clock } from '../../util/clock.js';
-import { WorkQueue, type ReconcileResult } from '../work-queue.js';
+import { WorkQueue, type PassResult, type ReconcileResult } from '../work-queue.js';
 import type { Fleet } from './fleet.js';
 import { DockerHostClient, HOST_FINALIZER } from './host-client.js';
 
@@ -34,7 +40,12 @@ export interface HostControllerOptions {
   /** Only hosts with these labels (`--host-selector`). */
   labelSelector?: string;
   watchInactivityMs?: number;
+  /** Where the controller's queue and passes are counted (controller `dockerhost`). */
+  metrics?: OperatorMetrics;
 }
+
+/** Hosts heart-beaten at once. */
+const CONCURRENCY = 4;
 
 const rfc3339 = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 const isTerminal = (pod: DockerPod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -47,6 +58,8 @@ export class HostController {
   private readonly client: DockerHostClient;
   private readonly written = new Map<string, { text: string; rv: number }>();
 
+  private working = false;
+
   constructor(private readonly options: HostControllerOptions) {
     this.client = new DockerHostClient(options.custom);
     this.informer = new Informer<DockerHost>({
@@ -58,19 +71,26 @@ export class HostController {
       ...(options.watchInactivityMs ? { inactivityTimeoutMs: options.watchInactivityMs } : {}),
       logger: options.logger,
     });
-    this.queue = new WorkQueue((name) => this.reconcile(name), {
-      concurrency: 4,
+    const instruments = options.metrics?.controller('dockerhost', CONCURRENCY);
+    this.queue = new WorkQueue((name, _signal, pass) => this.reconcile(name, pass.reconcileID), {
+      concurrency: CONCURRENCY,
       clock: options.clock,
+      ...(instruments ? { hooks: instruments.hooks } : {}),
       onResult: (r) => {
-        if (r.outcome === 'error') options.logger.warn('host reconcile failed', { controller: 'dockerhost', host: r.key, retries: r.retries, error: (r.error as Error | undefined)?.message });
+        instruments?.onResult(r);
+        this.logResult(r);
       },
     });
-    const enqueue = (host: DockerHost): void => this.queue.add(host.metadata.name ?? '');
-    this.informer.on('add', enqueue);
+    instruments?.attach(this.queue);
+    // The fleet follows the cache on every replica (a standby learns its hosts too); passes only while working.
+    this.informer.on('add', (host) => {
+      options.fleet.upsert(host);
+      this.enqueue(host);
+    });
     this.informer.on('update', (host, old) => {
+      options.fleet.upsert(host);
       // Our own status writes come back as updates: only spec, labels and deletion matter.
-      if (host.metadata.generation !== old.metadata.generation || canonicalJson(host.metadata.labels ?? {}) !== canonicalJson(old.metadata.labels ?? {}) || host.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) enqueue(host);
-      else options.fleet.upsert(host);
+      if (host.metadata.generation !== old.metadata.generation || canonicalJson(host.metadata.labels ?? {}) !== canonicalJson(old.metadata.labels ?? {}) || host.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) this.enqueue(host);
     });
     this.informer.on('delete', (host) => {
       options.fleet.remove(host.metadata.name ?? '');
@@ -78,27 +98,60 @@ export class HostController {
     });
   }
 
-  /** Starts watching and heart-beating; resolves once the cache synced (or the timeout passed). */
+  /** Starts the cache and the passes; resolves once the cache synced (or the timeout passed). */
   async start(syncTimeoutMs: number): Promise<boolean> {
-    this.informer.start();
-    const synced = await this.informer.waitForSync(syncTimeoutMs);
-    this.queue.start();
+    const synced = await this.startCache(syncTimeoutMs);
+    this.startWorkers();
     return synced;
   }
 
-  /** Stops watching; in-flight heartbeats finish within `timeoutMs`. */
-  async stop(timeoutMs: number): Promise<void> {
+  /** Starts watching (no pass, no write); resolves true once the cache synced, false after the timeout. */
+  startCache(syncTimeoutMs: number): Promise<boolean> {
+    this.informer.start();
+    return this.informer.waitForSync(syncTimeoutMs);
+  }
+
+  /** Starts the passes: every cached host gets one, then each heartbeat period. Once only: a stopped queue does not restart. */
+  startWorkers(): void {
+    this.working = true;
+    for (const host of this.informer.list()) this.enqueue(host);
+    this.queue.start();
+  }
+
+  /** Stops taking passes; in-flight heartbeats finish within `timeoutMs`. */
+  async stopWorkers(timeoutMs: number): Promise<void> {
+    this.working = false;
     await this.queue.shutdown(timeoutMs);
+  }
+
+  /** Stops the passes at once: in-flight ones are abandoned (their signals abort). */
+  async abortWorkers(): Promise<void> {
+    this.working = false;
+    await this.queue.abort();
+  }
+
+  /** Stops the passes (in-flight heartbeats finish within `timeoutMs`) and the watch. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.stopWorkers(timeoutMs);
     await this.informer.stop();
   }
 
   /** Asks for a pass of a host now (a pod bound to it went away, say). */
   touch(name: string): void {
-    if (this.informer.get(undefined, name)) this.queue.add(name);
+    const host = this.informer.get(undefined, name);
+    if (host) this.enqueue(host);
   }
 
-  /** One pass: heartbeat and status of one host. */
-  async reconcile(name: string): Promise<ReconcileResult> {
+  private enqueue(host: DockerHost): void {
+    if (this.working) this.queue.add(host.metadata.name ?? '');
+  }
+
+  private logResult(r: PassResult): void {
+    if (r.outcome === 'error') this.options.logger.warn('host reconcile failed', { controller: 'dockerhost', name: r.key, host: r.key, reconcileID: r.reconcileID, retries: r.retries, error: (r.error as Error | undefined)?.message });
+  }
+
+  /** One pass: heartbeat and status of one host (`reconcileID` goes into its log lines). */
+  async reconcile(name: string, reconcileID = ''): Promise<ReconcileResult> {
     const cached = this.informer.get(undefined, name);
     if (!cached) {
       this.options.fleet.remove(name);
@@ -114,7 +167,7 @@ export class HostController {
     const bound = this.options.fleet.boundPods(name).filter((p) => !isTerminal(p));
     let status = this.statusOf(host, heartbeat, bound);
     if (host.metadata.deletionTimestamp) {
-      const released = await this.finalize(host, bound);
+      const released = await this.finalize(host, bound, reconcileID);
       if (released) return {};
       status = this.withTerminating(host, status, bound);
     }
@@ -139,10 +192,10 @@ export class HostController {
   }
 
   /** Removes the finalizer when no pod is bound any more; true when the host was let go. */
-  private async finalize(host: DockerHost, bound: DockerPod[]): Promise<boolean> {
+  private async finalize(host: DockerHost, bound: DockerPod[], reconcileID: string): Promise<boolean> {
     if (bound.length > 0 || !(host.metadata.finalizers ?? []).includes(HOST_FINALIZER)) return bound.length === 0;
     await this.client.removeFinalizer(host);
-    this.options.logger.info('released DockerHost', { controller: 'dockerhost', host: host.metadata.name });
+    this.options.logger.info('released DockerHost', { controller: 'dockerhost', name: host.metadata.name, host: host.metadata.name, reconcileID });
     return true;
   }
 

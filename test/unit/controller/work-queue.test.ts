@@ -301,7 +301,9 @@ describe('WorkQueue', function () {
       const h = await inFlight('ns/a');
       await h.clock.advance(42);
       await h.succeed('ns/a');
-      expect(h.results[0]).to.deep.equal({ key: 'ns/a', outcome: 'success', durationMs: 42, retries: 0 });
+      const { reconcileID, ...rest } = h.results[0] ?? { reconcileID: '' };
+      expect(rest).to.deep.equal({ key: 'ns/a', outcome: 'success', durationMs: 42, retries: 0 });
+      expect(reconcileID).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     });
 
     it('keeps working when onResult throws', async function () {
