@@ -32,17 +32,46 @@ function applySuffix(numerator: bigint, denominator: bigint, suffix: string): Qu
   return scale(numerator, denominator, Number(suffix.slice(1)));
 }
 
+/** A non-zero value with more integer digits than this is beyond int64, whatever its suffix. */
+const MAX_ORDER = 19;
+/**
+ * A non-zero value whose first digit lies further below the point than this is below 1n even
+ * times 2^60 (the largest suffix): like the API machinery, it is rounded up to 1n.
+ */
+const MIN_ORDER = -30;
+const NANO: Quantity = { numerator: 1n, denominator: 10n ** 9n };
+
+/** The decimal exponent a suffix adds (0 for binary suffixes, which multiply by a power of two). */
+function decimalExponent(suffix: string): number {
+  if (BINARY[suffix] !== undefined) return 0;
+  return DECIMAL_EXPONENT[suffix] ?? Number(suffix.slice(1));
+}
+
 /**
  * Parses a quantity; `undefined` when it does not follow the grammar or exceeds int64
  * (the API server's "quantities must match the regular expression" case).
  */
 export function parseQuantity(input: string | number): Quantity | undefined {
   const match = GRAMMAR.exec(typeof input === 'number' ? String(input) : input.trim());
-  if (!match) return undefined;
-  const [, sign, number = '', suffix = ''] = match;
-  const [whole, fraction = ''] = number.split('.');
-  const magnitude = BigInt(`${whole || '0'}${fraction}`);
-  const q = applySuffix(sign === '-' ? -magnitude : magnitude, 10n ** BigInt(fraction.length), suffix);
+  return match ? fromParts(match[1] ?? '', match[2] ?? '', match[3] ?? '') : undefined;
+}
+
+/** The quantity of a sign, a decimal number and a suffix that match the grammar. */
+function fromParts(sign: string, number: string, suffix: string): Quantity | undefined {
+  const [whole = '', fraction = ''] = number.split('.');
+  const significant = `${whole}${fraction}`.replace(/^0+/, '');
+  if (significant === '') return { numerator: 0n, denominator: 1n };
+  // Decided before any power of ten is computed: "1e999999999" would take minutes, then throw.
+  const order = significant.length - fraction.length + decimalExponent(suffix);
+  if (order > MAX_ORDER) return undefined;
+  if (order < MIN_ORDER) return sign === '-' ? { ...NANO, numerator: -1n } : NANO;
+  return exact(sign, { significant, fractionDigits: fraction.length }, suffix);
+}
+
+/** The exact value of digits whose order of magnitude is known to be reasonable; undefined beyond int64. */
+function exact(sign: string, digits: { significant: string; fractionDigits: number }, suffix: string): Quantity | undefined {
+  const magnitude = BigInt(digits.significant);
+  const q = applySuffix(sign === '-' ? -magnitude : magnitude, 10n ** BigInt(digits.fractionDigits), suffix);
   return ceilDiv(q.numerator < 0n ? -q.numerator : q.numerator, q.denominator) > MAX ? undefined : q;
 }
 

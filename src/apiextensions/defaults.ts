@@ -2,7 +2,7 @@
  * Defaulting with a structural schema, as the API server applies it: a missing property with a
  * `default` gets a copy of it, recursively inside objects, array items and map values.
  */
-import type { JsonSchemaProps } from './schema.js';
+import { propertyOf, type JsonSchemaProps } from './schema.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -16,7 +16,7 @@ function defaultProperties(record: Record<string, unknown>, schema: JsonSchemaPr
   const values = schema.additionalProperties;
   if (typeof values !== 'object') return;
   for (const key of Object.keys(record)) {
-    if (!schema.properties?.[key]) applyDefaults(record[key], values);
+    if (!propertyOf(schema, key)) applyDefaults(record[key], values);
   }
 }
 

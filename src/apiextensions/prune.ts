@@ -3,7 +3,7 @@
  * lists the paths `fieldValidation=Strict` rejects, `pruneUnknownFields` drops them. The root
  * `metadata`, `apiVersion` and `kind` belong to the API server and are left alone.
  */
-import type { JsonSchemaProps } from './schema.js';
+import { propertyOf, type JsonSchemaProps } from './schema.js';
 
 const SERVER_OWNED = new Set(['apiVersion', 'kind', 'metadata']);
 
@@ -20,7 +20,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function childSchema(schema: JsonSchemaProps, key: string): JsonSchemaProps | undefined {
-  return schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+  return propertyOf(schema, key) ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
 }
 
 /** Whether the node keeps fields it does not describe. */

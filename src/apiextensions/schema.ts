@@ -50,3 +50,11 @@ export function jsonTypeOf(value: unknown): string {
 export function isIntOrString(schema: JsonSchemaProps): boolean {
   return schema['x-kubernetes-int-or-string'] === true;
 }
+
+/**
+ * The schema of property `name`, only when the schema declares it: a body's `__proto__` or
+ * `constructor` key must not find Object.prototype's members and pass as a known field.
+ */
+export function propertyOf(schema: JsonSchemaProps, name: string): JsonSchemaProps | undefined {
+  return schema.properties && Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
+}

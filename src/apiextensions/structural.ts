@@ -5,7 +5,7 @@
  * and list-map keys that are required or defaulted. Returns errors like the API server's.
  */
 import { fieldError, FieldPath, type FieldError } from '../api/field-errors.js';
-import { isIntOrString, type JsonSchemaProps } from './schema.js';
+import { isIntOrString, propertyOf, type JsonSchemaProps } from './schema.js';
 
 const JUNCTORS = ['allOf', 'anyOf', 'oneOf'] as const;
 /** Keywords that may not appear inside a junctor (they describe structure, not values). */
@@ -48,7 +48,7 @@ function checkShape(schema: JsonSchemaProps, w: Walk): void {
 function checkListMapKeys(items: JsonSchemaProps, keys: readonly string[], w: Walk): void {
   const itemsPath = w.path.child('items').child('properties');
   for (const key of keys) {
-    const prop = items.properties?.[key];
+    const prop = propertyOf(items, key);
     const required = (items.required ?? []).includes(key);
     if (!prop) w.errors.push(fieldError.required(itemsPath.key(key).toString(), 'entries for x-kubernetes-list-map-keys must be properties of the items'));
     else if (!required && prop.default === undefined) {

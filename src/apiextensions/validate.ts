@@ -4,7 +4,7 @@
  * Unknown fields are not errors here: see prune.ts, which finds and drops them.
  */
 import { fieldError, type FieldError, type FieldPath } from '../api/field-errors.js';
-import { isIntOrString, jsonTypeOf, type JsonSchemaProps } from './schema.js';
+import { isIntOrString, jsonTypeOf, propertyOf, type JsonSchemaProps } from './schema.js';
 
 type Check = (value: unknown, schema: JsonSchemaProps, path: FieldPath, errors: FieldError[]) => void;
 
@@ -25,8 +25,25 @@ const checkString: Check = (value, schema, path, errors) => {
   if (schema.format === 'date-time' && !RFC3339.test(s)) errors.push(fieldError.invalid(path.toString(), s, inBody(path, `must be of type date-time: ${JSON.stringify(s)}`)));
 };
 
+/**
+ * Ranges of the integer formats. int64 allows 2^63 itself: that is the double JSON decoding
+ * makes of 9223372036854775807. Beyond them a value cannot reach the Go types these fields mirror
+ * (core/v1 decodes periodSeconds 99999999999 into an int32 with an error), and the operator
+ * would turn it into timers Node cannot hold.
+ */
+const INTEGER_FORMATS: Record<string, { min: number; max: number }> = {
+  int32: { min: -(2 ** 31), max: 2 ** 31 - 1 },
+  int64: { min: -(2 ** 63), max: 2 ** 63 },
+};
+
+function checkFormatRange(n: number, schema: JsonSchemaProps, path: FieldPath, errors: FieldError[]): void {
+  const range = schema.format === undefined ? undefined : INTEGER_FORMATS[schema.format];
+  if (range && (n < range.min || n > range.max)) errors.push(fieldError.invalid(path.toString(), n, inBody(path, `must be of type ${schema.format ?? ''}`)));
+}
+
 const checkNumber: Check = (value, schema, path, errors) => {
   const n = value as number;
+  checkFormatRange(n, schema, path, errors);
   if (schema.minimum !== undefined && n < schema.minimum) errors.push(fieldError.invalid(path.toString(), n, inBody(path, `should be greater than or equal to ${schema.minimum}`)));
   if (schema.maximum !== undefined && n > schema.maximum) errors.push(fieldError.invalid(path.toString(), n, inBody(path, `should be less than or equal to ${schema.maximum}`)));
 };
@@ -36,7 +53,9 @@ function checkListUniqueness(items: unknown[], schema: JsonSchemaProps, path: Fi
   const listType = schema['x-kubernetes-list-type'];
   if (listType !== 'map' && listType !== 'set') return;
   const keys = schema['x-kubernetes-list-map-keys'] ?? [];
-  const identity = (item: unknown): unknown => (listType === 'map' ? Object.fromEntries(keys.map((k) => [k, (item as Record<string, unknown>)[k]])) : item);
+  // A map list's item that is not an object (already a type error) has no keys: it stands for itself.
+  const keyed = (item: unknown): boolean => listType === 'map' && typeof item === 'object' && item !== null;
+  const identity = (item: unknown): unknown => (keyed(item) ? Object.fromEntries(keys.map((k) => [k, (item as Record<string, unknown>)[k]])) : item);
   const seen = new Set<string>();
   items.forEach((item, i) => {
     const key = JSON.stringify(identity(item));
@@ -59,7 +78,7 @@ const checkArray: Check = (value, schema, path, errors) => {
 
 /** The schema of a member and its path: a property (`a.b`) or a map value (`a[b]`). */
 function memberOf(schema: JsonSchemaProps, path: FieldPath, name: string): { schema: JsonSchemaProps; path: FieldPath } | undefined {
-  const property = schema.properties?.[name];
+  const property = propertyOf(schema, name);
   if (property) return { schema: property, path: path.child(name) };
   const values = schema.additionalProperties;
   return typeof values === 'object' ? { schema: values, path: path.key(name) } : undefined;

@@ -5,7 +5,7 @@
  */
 import { fieldError, formatFieldError, type FieldError } from '../api/field-errors.js';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
-import { validateDockerPod } from '../api/v1alpha1/validation/pod.js';
+import { isWellFormedSpec, validateDockerPod } from '../api/v1alpha1/validation/pod.js';
 import { hostPathAllowed } from './host-paths.js';
 import { securityViolations, type SecurityPolicy } from './security-policy.js';
 
@@ -57,7 +57,8 @@ export function policyViolations(pod: DockerPod, policy: HostPolicy, hostName: s
 
 /** The refusal of a pod, or undefined when the operator will run it (`hostName` ANY_HOST: refused because no host of the fleet allows it). */
 export function admitPod(pod: DockerPod, policy: HostPolicy, hostName: string | typeof ANY_HOST): Refusal | undefined {
-  const errors = [...validateDockerPod(pod), ...policyViolations(pod, policy, hostName)];
+  // The policy reads the spec as its type says: one off the schema is refused for that alone.
+  const errors = [...validateDockerPod(pod), ...(isWellFormedSpec(pod.spec) ? policyViolations(pod, policy, hostName) : [])];
   if (errors.length === 0) return undefined;
   return { reason: 'InvalidSpec', message: errors.map(formatFieldError).join('; '), errors };
 }

@@ -51,9 +51,33 @@ export function emptyDirSubPaths(pod: DockerPod): Map<string, string[]> {
 /** Whether `inner` lies strictly below `outer` ("" is the root, above everything). */
 export const isBelow = (inner: string, outer: string): boolean => inner !== outer && (outer === '' || inner.startsWith(`${outer}/`));
 
-/** The subPaths of `all` nested under a mount of `mounted`, each with where it goes relative to that mount. */
+/** The index of the first of the sorted `all` that is not before `text`. */
+function lowerBound(all: readonly string[], text: string): number {
+  let low = 0;
+  let high = all.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((all[mid] ?? '') < text) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * The subPaths of the sorted `all` (as emptyDirSubPaths gives them) nested under a mount of
+ * `mounted`, each with where it goes relative to that mount. Those below a path share its prefix,
+ * so they are one run of the sorted list, found by a binary search rather than a scan: every
+ * mount of a pod with thousands of subPaths asks.
+ */
 export function nestedUnder(mounted: string, all: readonly string[]): Array<{ subPath: string; relative: string }> {
-  return all.filter((s) => isBelow(s, mounted)).map((s) => ({ subPath: s, relative: mounted === '' ? s : s.slice(mounted.length + 1) }));
+  if (mounted === '') return all.map((s) => ({ subPath: s, relative: s }));
+  const prefix = `${mounted}/`;
+  const below: Array<{ subPath: string; relative: string }> = [];
+  for (let i = lowerBound(all, prefix); i < all.length && (all[i] ?? '').startsWith(prefix); i++) {
+    const s = all[i] ?? '';
+    below.push({ subPath: s, relative: s.slice(prefix.length) });
+  }
+  return below;
 }
 
 /** Where the engine keeps a local-driver volume's files on its host (`DockerRootDir` from /info). */

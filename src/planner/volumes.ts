@@ -129,16 +129,32 @@ function projectedMounts(uid: string, v: Volume, m: VolumeMount, ctx: MountConte
   return [{ mount: readOnlyBind(`${volumeMountpoint(ctx.dockerRootDir, volume)}/${sub}`, m.mountPath, ctx) }];
 }
 
-/** An emptyDir mount: the subPath's own volume at the mount path, and every deeper subPath's volume nested under it. */
-function emptyDirMounts(pod: DockerPod, v: Volume, m: VolumeMount, subPaths: readonly string[]): Mount[] {
+/** A mount path as the engine compares them: normalised, no trailing slash. */
+const mountTarget = (path: string): string => posix.normalize(path).replace(/(.)\/+$/, '$1');
+
+/**
+ * Whether a mount of the container at `target`, or at a directory between `parent` and it, hides
+ * a subPath volume nested there: as with the kubelet, the deeper mount is what the container sees
+ * (and the engine refuses two mounts at one target: "Duplicate mount point").
+ */
+function shadowed(target: string, parent: string, explicit: ReadonlySet<string>): boolean {
+  for (let t = target; t.length > parent.length; t = posix.dirname(t)) {
+    if (explicit.has(t)) return true;
+  }
+  return false;
+}
+
+/** An emptyDir mount: the subPath's own volume at the mount path, and every deeper subPath's volume nested under it (unless another mount hides it). */
+function emptyDirMounts(pod: DockerPod, v: Volume, m: VolumeMount, plan: MountPlan): Mount[] {
   const root = dockerVolumeName(identity(pod).uid, v.name);
   const sub = normalizeSubPath(m.subPath);
   const readOnly = m.readOnly === true;
+  const parent = mountTarget(m.mountPath);
   const volumeMount = (source: string, target: string): Mount => ({ mount: { Type: 'volume', Source: source, Target: target, ReadOnly: readOnly } });
-  return [
-    volumeMount(sub === '' ? root : subVolumeName(root, sub), m.mountPath),
-    ...nestedUnder(sub, subPaths).map((n) => volumeMount(subVolumeName(root, n.subPath), posix.join(m.mountPath, n.relative))),
-  ];
+  const nested = nestedUnder(sub, plan.subPaths.get(v.name) ?? [])
+    .map((n) => ({ source: subVolumeName(root, n.subPath), target: posix.join(parent, n.relative) }))
+    .filter((n) => !shadowed(n.target, parent, plan.explicit));
+  return [volumeMount(sub === '' ? root : subVolumeName(root, sub), m.mountPath), ...nested.map((n) => volumeMount(n.source, n.target))];
 }
 
 function hostPathMount(v: Volume & { hostPath: NonNullable<Volume['hostPath']> }, m: VolumeMount, ctx: MountContext): Mount {
@@ -149,10 +165,17 @@ function hostPathMount(v: Volume & { hostPath: NonNullable<Volume['hostPath']> }
   return { mount: { Type: 'bind', Source: source, Target: m.mountPath, ReadOnly: false } };
 }
 
-function mountsOf(pod: DockerPod, v: Volume | undefined, m: VolumeMount, ctx: MountContext): Mount[] {
-  if (v && (v.configMap ?? v.secret)) return projectedMounts(identity(pod).uid, v, m, ctx);
-  if (v?.emptyDir) return emptyDirMounts(pod, v, m, emptyDirSubPaths(pod).get(v.name) ?? []);
-  if (v?.hostPath) return [hostPathMount({ ...v, hostPath: v.hostPath }, m, ctx)];
+/** What every mount of a container needs: the engine facts, the pod's emptyDir subPaths and the container's mount targets (found once per container, not once per mount: a pod may have thousands). */
+interface MountPlan {
+  ctx: MountContext;
+  subPaths: Map<string, string[]>;
+  explicit: ReadonlySet<string>;
+}
+
+function mountsOf(pod: DockerPod, v: Volume | undefined, m: VolumeMount, plan: MountPlan): Mount[] {
+  if (v && (v.configMap ?? v.secret)) return projectedMounts(identity(pod).uid, v, m, plan.ctx);
+  if (v?.emptyDir) return emptyDirMounts(pod, v, m, plan);
+  if (v?.hostPath) return [hostPathMount({ ...v, hostPath: v.hostPath }, m, plan.ctx)];
   return [];
 }
 
@@ -162,7 +185,8 @@ function mountsOf(pod: DockerPod, v: Volume | undefined, m: VolumeMount, ctx: Mo
  */
 export function containerMounts(pod: DockerPod, c: Container, ctx: MountContext = {}): Pick<HostConfigBody, 'Binds' | 'Mounts'> {
   const volumes = new Map((pod.spec.volumes ?? []).map((v) => [v.name, v]));
-  const all = (c.volumeMounts ?? []).flatMap((m) => mountsOf(pod, volumes.get(m.name), m, ctx));
+  const plan: MountPlan = { ctx, subPaths: emptyDirSubPaths(pod), explicit: new Set((c.volumeMounts ?? []).map((m) => mountTarget(m.mountPath))) };
+  const all = (c.volumeMounts ?? []).flatMap((m) => mountsOf(pod, volumes.get(m.name), m, plan));
   const binds = all.flatMap((x) => ('bind' in x ? [x.bind] : []));
   const mounts = all.flatMap((x) => ('mount' in x ? [x.mount] : []));
   return { ...(binds.length > 0 ? { Binds: binds } : {}), ...(mounts.length > 0 ? { Mounts: mounts } : {}) };

@@ -11,6 +11,9 @@
  * Rescheduling a key replaces its deadline. Wall-clock steps are tolerated: a wake that finds
  * nothing due simply re-arms.
  */
+
+/** Longest delay a Node timer supports. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 import type { Clock, TimerHandle } from './clock.js';
 
 /** Options of a wheel. */
@@ -121,7 +124,8 @@ export class TimerWheel {
   private arm(tick: number): void {
     this.disarm();
     this.armedTick = tick;
-    this.timer = this.clock.setTimeout(() => this.wake(), Math.max(0, tick * this.tickMs - this.clock.now()));
+    // Node fires a timer over 2^31-1 ms at once: clamp, and an early wake finds nothing due and re-arms.
+    this.timer = this.clock.setTimeout(() => this.wake(), Math.min(MAX_TIMER_MS, Math.max(0, tick * this.tickMs - this.clock.now())));
   }
 
   /**

@@ -9,7 +9,7 @@ import { KubeConfig, CustomObjectsApi } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { Operator } from '../../src/controller/operator.js';
-import { silentLogger, createLogger } from '../../src/observability/logger.js';
+import { silentLogger, createLogger, type Logger } from '../../src/observability/logger.js';
 import { connectEngine } from '../../src/runtime/docker/dockerode-engine.js';
 import { CallCounter, instrument } from '../../src/runtime/docker/instrumented-engine.js';
 import type { DockerEngine } from '../../src/runtime/docker/types.js';
@@ -47,6 +47,8 @@ export interface TestOperatorOptions {
   api?: TestApiServer;
   /** Apply the kubelet's negative OOM scores (these machines refuse them; the operator must cope). */
   negativeOomScores?: boolean;
+  /** Where the operator logs (default: nowhere, or stderr with DOCKERPOD_TEST_LOG). */
+  logger?: Logger;
 }
 
 /** Starts an operator for `scope` and waits for its caches to sync. */
@@ -58,7 +60,7 @@ export async function startTestOperator(scope: DockerScope, options: TestOperato
   const engineName = options.engine ?? 'a';
   const instance = `test-${scope.id}`;
   const backoff = options.restartBackoffMs ?? 400;
-  const logger = process.env['DOCKERPOD_TEST_LOG'] ? createLogger({ level: 'debug', format: 'text' }) : silentLogger;
+  const logger = options.logger ?? (process.env['DOCKERPOD_TEST_LOG'] ? createLogger({ level: 'debug', format: 'text' }) : silentLogger);
   const operator = new Operator({
     kubeConfig: kc,
     settings: {

@@ -7,6 +7,7 @@
  * never modified.
  */
 import { YAMLParseError, parse } from 'yaml';
+import { nestedDeeperThan } from '../../util/objects.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -97,6 +98,13 @@ function yamlProblem(err: unknown): string {
   return (message.split('\n', 1)[0] ?? '').replace(/:$/, '');
 }
 
+/**
+ * Deepest nesting of objects and lists a request body may have. Kubernetes objects need a few
+ * dozen levels; far deeper ones would overflow the stack of the recursive steps after decoding
+ * (cloning, pruning, validation, encoding: structuredClone gives up near 2000) with a 500.
+ */
+export const MAX_NESTING_DEPTH = 512;
+
 function parseJsonOrYaml(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -123,6 +131,8 @@ export function parseApplyBody(text: string): unknown {
   if (!isJsonObject(value)) {
     throw new Error(`error decoding YAML: the apply configuration must be a map (an object), got ${describe(value)}`);
   }
+  // Before the recursive check below, which a body nested thousands deep would overflow.
+  if (nestedDeeperThan(value, MAX_NESTING_DEPTH)) throw new Error(`error decoding YAML: exceeded max depth of ${MAX_NESTING_DEPTH}`);
   checkJsonValue(value, '');
   return value;
 }

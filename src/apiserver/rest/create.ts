@@ -1,6 +1,8 @@
 /** POST: create an object (`kubectl create`, `apply` of a new object, client `create*` calls). */
 import { randomBytes } from 'node:crypto';
+import { nestedDeeperThan } from '../../util/objects.js';
 import { apiError } from '../errors.js';
+import { MAX_NESTING_DEPTH } from '../patch/apply-patch.js';
 import { nameOf, namespaceOf, usesGeneration, type KubeObject } from '../resources/types.js';
 import { checkTypeMeta, defaultAndValidate, fieldValidationOf, handleUnknownFields } from './admission.js';
 import { metaOf, served, type ApiCore, type ResourceRequest, type VerbResult } from './core.js';
@@ -14,9 +16,17 @@ function generatedName(prefix: string): string {
   return prefix + [...bytes].map((b) => NAME_SUFFIX_ALPHABET[b % NAME_SUFFIX_ALPHABET.length]).join('');
 }
 
+/** Answers 400 when `value` nests objects and lists deeper than MAX_NESTING_DEPTH. */
+export function checkNestingDepth(value: unknown): void {
+  if (nestedDeeperThan(value, MAX_NESTING_DEPTH)) throw apiError.badRequest(`json: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+}
+
 /** Decodes a request body as a JSON object, or answers 400. */
 export function bodyObject(body: unknown): KubeObject {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiError.badRequest('the body of the request was not a JSON object');
+  checkNestingDepth(body);
+  const metadata = (body as Record<string, unknown>)['metadata'];
+  if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) throw apiError.badRequest('metadata: must be a JSON object');
   return structuredClone(body) as KubeObject;
 }
 

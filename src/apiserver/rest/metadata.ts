@@ -49,9 +49,23 @@ function validateMaps(meta: Meta): FieldError[] {
   return errors;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringMap = (v: unknown): boolean => v === undefined || v === null || (isRecord(v) && Object.values(v).every((x) => typeof x === 'string'));
+const isStringList = (v: unknown): boolean => v === undefined || v === null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+
+/** Maps and lists of the wrong JSON type, which ObjectMeta could not even decode (and the checks below would misread). */
+function shapeErrors(meta: Meta): FieldError[] {
+  const errors = (['labels', 'annotations'] as const)
+    .filter((f) => !isStringMap(meta[f]))
+    .map((f) => fieldError.typeInvalid(`metadata.${f}`, meta[f], 'must be a map of string keys to string values'));
+  if (!isStringList(meta['finalizers'])) errors.push(fieldError.typeInvalid('metadata.finalizers', meta['finalizers'], 'must be a list of strings'));
+  return errors;
+}
+
 /** Errors in the metadata of an object about to be created or updated. */
 export function validateObjectMeta(info: ResourceInfo, meta: Meta): FieldError[] {
-  const errors = [...validateName(info, meta), ...validateMaps(meta)];
+  const shape = shapeErrors(meta);
+  const errors = [...validateName(info, meta), ...(shape.length > 0 ? shape : validateMaps(meta))];
   const namespace = meta['namespace'];
   if (info.namespaced && !namespace) errors.push(fieldError.required('metadata.namespace'));
   if (!info.namespaced && namespace) errors.push(fieldError.forbidden('metadata.namespace', 'not allowed on this type'));

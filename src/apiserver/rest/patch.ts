@@ -8,7 +8,7 @@ import { apiError } from '../errors.js';
 import { applyConfiguration, applyJsonPatch, mergePatch, parseApplyBody, patchTypeOf, type PatchType } from '../patch/index.js';
 import { nameOf, type KubeObject } from '../resources/types.js';
 import { checkTypeMeta, fieldValidationOf, handleUnknownFields } from './admission.js';
-import { bindNamespace, createPrepared, initializeForCreate } from './create.js';
+import { bindNamespace, checkNestingDepth, createPrepared, initializeForCreate } from './create.js';
 import { metaOf, type ApiCore, type ResourceRequest, type VerbResult } from './core.js';
 import { applyUpdate } from './update.js';
 
@@ -31,16 +31,32 @@ function parseJson(text: string): unknown {
   }
 }
 
-function patched(type: PatchType, old: KubeObject, body: string): KubeObject {
+/** A patch that does not even decode is a bad request; one that does not apply is unprocessable. */
+function patchError(err: unknown): never {
+  if (!(err instanceof Error) || 'status' in err) throw err;
+  if (err.message.startsWith('json: cannot unmarshal') || err.message.startsWith('error decoding')) throw apiError.badRequest(err.message);
+  throw apiError.unprocessable(`the server rejected our request due to an error in our request: ${err.message}`);
+}
+
+/** The decoded patch, no deeper than a body may be. */
+function decodePatch(type: PatchType, body: string): unknown {
   try {
-    if (type === 'json') return applyJsonPatch(old, parseJson(body)) as KubeObject;
-    if (type === 'apply') return applyConfiguration(old, parseApplyBody(body)) as KubeObject;
-    return mergePatch(old, parseJson(body)) as KubeObject;
+    const value = type === 'apply' ? parseApplyBody(body) : parseJson(body);
+    checkNestingDepth(value);
+    return value;
   } catch (err) {
-    if (!(err instanceof Error) || 'status' in err) throw err;
-    // A patch that does not even decode is a bad request; one that does not apply is unprocessable.
-    if (err.message.startsWith('json: cannot unmarshal') || err.message.startsWith('error decoding')) throw apiError.badRequest(err.message);
-    throw apiError.unprocessable(`the server rejected our request due to an error in our request: ${err.message}`);
+    return patchError(err);
+  }
+}
+
+function patched(type: PatchType, old: KubeObject, body: string): KubeObject {
+  const patch = decodePatch(type, body);
+  try {
+    if (type === 'json') return applyJsonPatch(old, patch) as KubeObject;
+    if (type === 'apply') return applyConfiguration(old, patch) as KubeObject;
+    return mergePatch(old, patch) as KubeObject;
+  } catch (err) {
+    return patchError(err);
   }
 }
 

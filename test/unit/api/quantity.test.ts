@@ -79,6 +79,10 @@ describe('quantity', function () {
       { name: 'a JavaScript number beyond int64', given: 1e21 },
       { name: 'NaN', given: Number.NaN },
       { name: 'Infinity', given: Number.POSITIVE_INFINITY },
+      { name: 'an exponent whose power of ten exceeds the largest bigint', given: '1e999999999' },
+      { name: 'an exponent beyond any number', given: `1e${'9'.repeat(400)}` },
+      { name: 'a decimal exponent far beyond int64', given: '1e400' },
+      { name: 'many digits before the point', given: '1'.repeat(40) },
     ];
     for (const { name, given } of cases) {
       it(`${name}: ${JSON.stringify(given) ?? String(given)}`, function () {
@@ -173,5 +177,29 @@ describe('quantity', function () {
         expect(isNegative(q(given))).to.equal(want);
       });
     }
+  });
+
+  describe('absurd exponents are decided without computing their power of ten', function () {
+    const cases: Array<{ name: string; given: string; wantValue: bigint; wantMilli: bigint }> = [
+      { name: 'zero with a huge exponent', given: '0e999999999', wantValue: 0n, wantMilli: 0n },
+      { name: 'a huge negative exponent, rounded up to 1n', given: '1e-999999999', wantValue: 1n, wantMilli: 1n },
+      { name: 'a negative value with a huge negative exponent', given: '-5e-999999999', wantValue: -1n, wantMilli: -1n },
+      { name: 'the smallest exact order, just above the shortcut', given: '1e-30', wantValue: 1n, wantMilli: 1n },
+      { name: 'a long fraction below a nano', given: `0.${'0'.repeat(40)}1Ei`, wantValue: 1n, wantMilli: 1n },
+    ];
+    for (const { name, given, wantValue, wantMilli } of cases) {
+      it(`${name}: ${given.length > 30 ? `${given.slice(0, 30)}...` : given}`, function () {
+        const started = Date.now();
+        const parsed = q(given);
+        expect(Date.now() - started).to.be.below(100);
+        expect(value(parsed)).to.equal(wantValue);
+        expect(milliValue(parsed)).to.equal(wantMilli);
+      });
+    }
+
+    it('a sub-nano quantity compares as 1n, as the API machinery rounds it', function () {
+      expect(compareQuantities(q('1e-999999999'), q('1n'))).to.equal(0);
+      expect(compareQuantities(q('1e-999999999'), q('0'))).to.equal(1);
+    });
   });
 });

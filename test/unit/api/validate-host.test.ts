@@ -140,6 +140,20 @@ describe('validateDockerHost', function () {
     }
   });
 
+  describe('a spec off the schema gets its schema errors instead of a throw (the API server answered 500)', function () {
+    const offSchema: Array<{ name: string; given: (spec: Record<string, unknown>) => void; want: string }> = [
+      { name: 'a TLS secretRef without a name', given: (s) => void (s['tls'] = { secretRef: { namespace: 'default' } }), want: 'spec.tls.secretRef.name: Required value' },
+      { name: 'a null allowed host path', given: (s) => void (s['policy'] = { allowedHostPaths: [null] }), want: 'spec.policy.allowedHostPaths[0]: Invalid value: "null": spec.policy.allowedHostPaths[0] in body must be of type object: "null"' },
+      { name: 'an allowed host path without a prefix', given: (s) => void (s['policy'] = { allowedHostPaths: [{}] }), want: 'spec.policy.allowedHostPaths[0].pathPrefix: Required value' },
+      { name: 'a numeric cgroupParent', given: (s) => void (s['cgroupParent'] = 5), want: 'spec.cgroupParent: Invalid value: "integer": spec.cgroupParent in body must be of type string: "integer"' },
+    ];
+    for (const { name, given, want } of offSchema) {
+      it(name, function () {
+        expect(messagesAfter((spec) => given(spec))).to.include(want);
+      });
+    }
+  });
+
   it('validates a spec on its own at a caller-chosen path', function () {
     const spec = structuredClone(BASE.spec);
     spec.cgroupParent = 'pods';

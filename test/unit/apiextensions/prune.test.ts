@@ -86,6 +86,14 @@ describe('unknown fields', function () {
       });
     }
 
+    it('finds and drops keys named after Object.prototype members (they were taken for known fields and stored)', function () {
+      // JSON.parse makes "__proto__" an own key, as the API server's decoder does.
+      const value = JSON.parse('{"spec":{"__proto__":{"name":5},"constructor":1,"toString":"x","name":"n"}}') as Record<string, unknown>;
+      expect(findUnknownFields(value, SCHEMA)).to.deep.equal(['spec.__proto__', 'spec.constructor', 'spec.toString']);
+      expect(pruneUnknownFields(value, SCHEMA)).to.deep.equal(['spec.__proto__', 'spec.constructor', 'spec.toString']);
+      expect(Object.keys(value['spec'] as object)).to.deep.equal(['name']);
+    });
+
     it('leaves nothing to find afterwards', function () {
       const value = { extra: 1, spec: { nme: 1, items: [{ b: 1 }] } };
       pruneUnknownFields(value, SCHEMA);

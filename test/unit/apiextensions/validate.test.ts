@@ -203,6 +203,21 @@ describe('validateValue', function () {
         want: [typeMsg('spec.containers[0].livenessProbe.periodSeconds', 'integer', 'string')],
       },
       {
+        name: 'an int32 field beyond int32 (accepted, then timers Node cannot hold fired every millisecond)',
+        given: pod({ containers: [container({ livenessProbe: { exec: { command: ['true'] }, periodSeconds: 99_999_999_999 } })] }),
+        want: ['spec.containers[0].livenessProbe.periodSeconds: Invalid value: 99999999999: spec.containers[0].livenessProbe.periodSeconds in body must be of type int32'],
+      },
+      {
+        name: 'an int64 field beyond int64, but int64 values above int32 are fine',
+        given: pod({ containers: [container({ securityContext: { runAsUser: 2 ** 40 } })], terminationGracePeriodSeconds: 1e300 }),
+        want: ['spec.terminationGracePeriodSeconds: Invalid value: 1e+300: spec.terminationGracePeriodSeconds in body must be of type int64'],
+      },
+      {
+        name: 'a null item of a map list is a type error, not a throw while comparing keys',
+        given: pod({ containers: [container({ ports: [null, { containerPort: 80 }] })], volumes: [null] }),
+        want: [typeMsg('spec.containers[0].ports[0]', 'object', 'null'), typeMsg('spec.volumes[0]', 'object', 'null')],
+      },
+      {
         name: 'a non-string hostSelector value',
         given: pod({ containers: [container()], hostSelector: { zone: 1 } }),
         want: [typeMsg('spec.hostSelector[zone]', 'string', 'integer')],

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { formatFieldError } from '../../../src/api/field-errors.js';
 import { builtinResources } from '../../../src/apiserver/resources/builtins.js';
 import type { ResourceInfo } from '../../../src/apiserver/resources/types.js';
+import { bodyObject } from '../../../src/apiserver/rest/create.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../../src/apiserver/rest/metadata.js';
 
 const info = (resource: string): ResourceInfo => {
@@ -27,6 +28,11 @@ describe('validateObjectMeta', function () {
     { name: 'a namespaced object without namespace', info: info('secrets'), meta: { name: 'a' }, want: ['metadata.namespace: Required value'] },
     { name: 'a cluster-scoped object with a namespace', info: info('namespaces'), meta: { name: 'a', namespace: 'x' }, want: ['metadata.namespace: Forbidden: not allowed on this type'] },
     { name: 'a bad label value', info: info('secrets'), meta: { name: 'a', namespace: 'd', labels: { app: '-x' } }, want: ['metadata.labels: Invalid value: "-x": a valid label must be an empty string or consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyValue\',  or \'my_value\',  or \'12345\', regex used for validation is \'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\')'] },
+    { name: 'labels that are a string, not a map (once accepted and stored)', info: info('secrets'), meta: { name: 'a', namespace: 'd', labels: 'app' }, want: ['metadata.labels: Invalid value: "app": must be a map of string keys to string values'] },
+    { name: 'an annotation whose value is an object', info: info('secrets'), meta: { name: 'a', namespace: 'd', annotations: { a: { b: 1 } } }, want: ['metadata.annotations: Invalid value: {"a":{"b":1}}: must be a map of string keys to string values'] },
+    { name: 'finalizers that are not strings (the checks threw)', info: info('secrets'), meta: { name: 'a', namespace: 'd', finalizers: [5] }, want: ['metadata.finalizers: Invalid value: [5]: must be a list of strings'] },
+    { name: 'finalizers as a string (the checks threw)', info: info('secrets'), meta: { name: 'a', namespace: 'd', finalizers: 'x' }, want: ['metadata.finalizers: Invalid value: "x": must be a list of strings'] },
+    { name: 'null labels and finalizers are absent ones', info: info('secrets'), meta: { name: 'a', namespace: 'd', labels: null, finalizers: null }, want: [] },
     { name: 'a finalizer that is not a qualified name', info: info('secrets'), meta: { name: 'a', namespace: 'd', finalizers: ['a b'] }, want: ['metadata.finalizers[0]: Invalid value: "a b": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')'] },
   ];
   for (const c of cases) {
@@ -54,4 +60,17 @@ describe('validateObjectMetaUpdate', function () {
       expect(validateObjectMetaUpdate(c.meta, c.old).map(formatFieldError)).to.deep.equal(c.want);
     });
   }
+});
+
+describe('bodyObject', function () {
+  it('refuses metadata that is not an object with a 400 (it threw: "Cannot create property namespace on string")', function () {
+    for (const metadata of ['x', 5, ['a']]) {
+      expect(() => bodyObject({ kind: 'DockerPod', metadata }), JSON.stringify(metadata)).to.throw('metadata: must be a JSON object').with.nested.property('status.code', 400);
+    }
+  });
+
+  it('takes missing or null metadata (the name check answers those)', function () {
+    expect(bodyObject({ kind: 'DockerPod' })).to.deep.equal({ kind: 'DockerPod' });
+    expect(bodyObject({ kind: 'DockerPod', metadata: null })).to.deep.equal({ kind: 'DockerPod', metadata: null });
+  });
 });

@@ -182,4 +182,16 @@ describe('planner/admission admitPod', function () {
       'spec.hostIPC: Forbidden: host namespaces are not allowed on host "node-1" (spec.policy.allowHostNamespaces); spec.containers[0].securityContext.privileged: Forbidden: privileged containers are not allowed on host "node-1" (spec.policy.allowPrivileged)',
     );
   });
+
+  it('refuses a spec off the schema for that alone, without reading it for the policy (it threw a TypeError)', function () {
+    const cases: Array<{ spec: unknown; want: string }> = [
+      { spec: null, want: 'spec: Required value' },
+      { spec: { containers: 'app', hostNetwork: true }, want: 'spec.containers: Invalid value: "string": spec.containers in body must be of type array: "string"' },
+      { spec: { containers: [{ name: 'app', image: 'busybox' }], volumes: [{ name: 'h', hostPath: {} }] }, want: 'spec.volumes[0].hostPath.path: Required value' },
+    ];
+    for (const { spec, want } of cases) {
+      const pod = { ...samplePod(), spec } as unknown as DockerPod;
+      expect(admitPod(pod, STRICT, 'node-1')?.message, JSON.stringify(spec)).to.equal(want);
+    }
+  });
 });

@@ -196,4 +196,25 @@ describe('util/timer-wheel', function () {
     for (const f of fired) expect(f.now - f.at).to.be.within(0, 19);
     expect(wheel.size).to.equal(0);
   });
+
+  it('never asks for a timer beyond Node\'s 2^31-1 ms (Node would fire it at once), and still fires a far deadline on time', async () => {
+    const delays: number[] = [];
+    class RecordingClock extends FakeClock {
+      override setTimeout(fn: () => void, ms: number): ReturnType<FakeClock['setTimeout']> {
+        delays.push(ms);
+        return super.setTimeout(fn, ms);
+      }
+    }
+    const clock = new RecordingClock();
+    const fired: string[] = [];
+    const wheel = new TimerWheel(clock, (key) => fired.push(key), { tickMs: 1000, slots: 8 });
+    const far = 2 ** 31 + 5000;
+    wheel.schedule('far', clock.now() + far);
+    await clock.advance(2 ** 31 - 1);
+    expect(fired).to.deep.equal([]);
+    await clock.advance(far - (2 ** 31 - 1) + 1000);
+    expect(fired).to.deep.equal(['far']);
+    expect(Math.max(...delays)).to.be.at.most(2 ** 31 - 1);
+  });
 });
+

@@ -1,10 +1,11 @@
 /** Validation of one container's fields (name, image, env, ports, resources, mounts, security). */
+import { posix } from 'node:path';
 import { fieldError, type FieldError, type FieldPath } from '../../field-errors.js';
 import { parseImageReference } from '../../image-ref.js';
 import { isConfigMapKey, isDns1123Subdomain, isEnvVarName, isIanaServiceName, isIpAddress, isSafeRelativePath } from '../../names.js';
 import { compareQuantities, value, type Quantity } from '../../quantity.js';
 import type { Container, EnvVar } from '../container.js';
-import { absolutePath, duplicates, exactlyOne, invalidEach, quantityAt } from './helpers.js';
+import { absolutePath, duplicates, exactlyOne, invalidEach, nameErrors, quantityAt } from './helpers.js';
 
 /** Docker refuses a memory limit below 6 MiB ("Minimum memory limit allowed is 6MB"). */
 const DOCKER_MIN_MEMORY = 6n * 1024n * 1024n;
@@ -25,7 +26,7 @@ export function validateImage(path: FieldPath, image: string | undefined): Field
 }
 
 function validateEnvVar(path: FieldPath, env: EnvVar): FieldError[] {
-  const errors = invalidEach(path.child('name'), env.name, isEnvVarName(env.name));
+  const errors = nameErrors(path.child('name'), env.name, isEnvVarName);
   const from = env.valueFrom;
   if (!from) return errors;
   if (env.value) errors.push(fieldError.invalid(path.child('valueFrom').toString(), '', 'may not be specified when `value` is not empty'));
@@ -33,8 +34,7 @@ function validateEnvVar(path: FieldPath, env: EnvVar): FieldError[] {
   const ref = from.secretKeyRef ?? from.configMapKeyRef;
   if (ref) {
     const refPath = path.child('valueFrom').child(from.secretKeyRef ? 'secretKeyRef' : 'configMapKeyRef');
-    errors.push(...invalidEach(refPath.child('name'), ref.name, isDns1123Subdomain(ref.name)));
-    errors.push(...invalidEach(refPath.child('key'), ref.key, isConfigMapKey(ref.key)));
+    errors.push(...nameErrors(refPath.child('name'), ref.name, isDns1123Subdomain), ...nameErrors(refPath.child('key'), ref.key, isConfigMapKey));
   }
   if (from.fieldRef && !FIELD_PATHS.test(from.fieldRef.fieldPath)) {
     errors.push(
@@ -98,14 +98,18 @@ function validateResources(path: FieldPath, c: Container): FieldError[] {
   return [...validateResource(p, 'cpu', c), ...validateResource(p, 'memory', c)];
 }
 
+/** A mount path as Docker compares them ("/data/" and "/data/." are "/data": "Duplicate mount point"). */
+const cleanMountPath = (p: string | undefined): string | undefined => (typeof p === 'string' ? posix.normalize(p).replace(/(.)\/+$/, '$1') : undefined);
+
 function validateMounts(path: FieldPath, c: Container, ctx: PodContext): FieldError[] {
   const mounts = c.volumeMounts ?? [];
-  const errors = duplicates(mounts, (m) => m.mountPath, (i) => path.child('volumeMounts').index(i).child('mountPath'));
+  const errors = duplicates(mounts, (m) => cleanMountPath(m.mountPath), (i) => path.child('volumeMounts').index(i).child('mountPath'));
   mounts.forEach((mount, i) => {
     const p = path.child('volumeMounts').index(i);
     if (!ctx.volumeNames.has(mount.name)) errors.push(fieldError.notFound(p.child('name').toString(), mount.name));
     errors.push(...absolutePath(p.child('mountPath'), mount.mountPath));
-    if (mount.mountPath.includes(':')) errors.push(fieldError.invalid(p.child('mountPath').toString(), mount.mountPath, 'must not contain \':\''));
+    // Required, yet missing when the schema refused the pod: that error is the schema's.
+    if ((mount.mountPath as string | undefined)?.includes(':')) errors.push(fieldError.invalid(p.child('mountPath').toString(), mount.mountPath, 'must not contain \':\''));
     if (mount.subPath) errors.push(...invalidEach(p.child('subPath'), mount.subPath, isSafeRelativePath(mount.subPath)));
   });
   return errors;

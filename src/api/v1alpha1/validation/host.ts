@@ -1,9 +1,14 @@
 /** Semantic validation of a DockerHost. Pure, like the pod validation. */
+import type { JsonSchemaProps } from '../../../apiextensions/schema.js';
 import { fieldError, FieldPath, type FieldError } from '../../field-errors.js';
 import { isDns1123Label, isDns1123Subdomain } from '../../names.js';
-import type { DockerHost, DockerHostSpec } from '../dockerhost.js';
+import { toPlainSchema } from '../../schema-kit.js';
+import { DockerHostSpec, type DockerHost } from '../dockerhost.js';
 import { parseEndpoint } from '../endpoint.js';
-import { absolutePath, invalidEach, quantityAt } from './helpers.js';
+import { absolutePath, invalidEach, nameErrors, quantityAt, schemaGate, throughGate } from './helpers.js';
+
+/** The spec's own schema (the CRD's), checked before the rules that read the spec as its type says. */
+const SPEC_SCHEMA = toPlainSchema(DockerHostSpec) as JsonSchemaProps;
 
 function validateResources(path: FieldPath, resources: DockerHostSpec['capacity']): FieldError[] {
   const errors: FieldError[] = [];
@@ -18,7 +23,7 @@ function validateTls(path: FieldPath, spec: DockerHostSpec, scheme: string | und
   const ref = spec.tls.secretRef;
   if (!ref) return [];
   const p = path.child('tls').child('secretRef');
-  return [...invalidEach(p.child('name'), ref.name, isDns1123Subdomain(ref.name)), ...invalidEach(p.child('namespace'), ref.namespace, isDns1123Label(ref.namespace))];
+  return [...nameErrors(p.child('name'), ref.name, isDns1123Subdomain), ...nameErrors(p.child('namespace'), ref.namespace, isDns1123Label)];
 }
 
 function validateCgroupParent(path: FieldPath, parent: string | undefined): FieldError[] {
@@ -41,10 +46,11 @@ export function validateDockerHostSpec(spec: DockerHostSpec, path = FieldPath.ro
   return errors;
 }
 
-/** Every semantic error of a DockerHost (its name and its spec); empty when valid. */
+/** Every semantic error of a DockerHost (its name and its spec); empty when valid. A spec off the schema gets only its schema errors (see validateDockerPod). */
 export function validateDockerHost(host: Pick<DockerHost, 'metadata' | 'spec'>): FieldError[] {
   const name = host.metadata.name;
-  const errors = name === undefined ? [] : invalidEach(FieldPath.root('metadata').child('name'), name, isDns1123Subdomain(name));
-  if (!host.spec) return [...errors, fieldError.required('spec')];
-  return [...errors, ...validateDockerHostSpec(host.spec)];
+  const errors = typeof name === 'string' ? invalidEach(FieldPath.root('metadata').child('name'), name, isDns1123Subdomain(name)) : [];
+  const spec = host.spec;
+  if (!spec) return [...errors, fieldError.required('spec')];
+  return [...errors, ...throughGate(schemaGate(spec, SPEC_SCHEMA), () => validateDockerHostSpec(spec))];
 }

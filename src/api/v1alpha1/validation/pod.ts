@@ -3,14 +3,19 @@
  * paths and messages. Pure; the embedded API server runs it on create and update, and the
  * operator runs it again before acting, so a pod from any API server gets the same verdict.
  */
+import type { JsonSchemaProps } from '../../../apiextensions/schema.js';
 import { fieldError, FieldPath, type FieldError } from '../../field-errors.js';
 import { isDns1123Subdomain, isIpAddress, isLabelValue, isQualifiedName } from '../../names.js';
+import { toPlainSchema } from '../../schema-kit.js';
 import type { DockerPod } from '../dockerpod.js';
-import type { DockerPodSpec } from '../pod-spec.js';
+import { DockerPodSpec } from '../pod-spec.js';
 import { validateContainerFields, validateImage, type PodContext } from './container.js';
-import { duplicates, invalidEach } from './helpers.js';
+import { duplicates, invalidEach, nameErrors, schemaGate, throughGate } from './helpers.js';
 import { validateInitOnlyFields, validateProbes } from './probe.js';
 import { validateVolumes } from './volume.js';
+
+/** The spec's own schema (the CRD's), checked before the rules that read the spec as its type says. */
+const SPEC_SCHEMA = toPlainSchema(DockerPodSpec) as JsonSchemaProps;
 
 /** The resolver's limit on the search list, as the kubelet enforces it. */
 const MAX_SEARCH_LENGTH = 2048;
@@ -36,30 +41,43 @@ function validateContainers(path: FieldPath, spec: DockerPodSpec, ctx: PodContex
   return errors;
 }
 
-interface HostBinding {
-  protocol: string;
-  hostIP: string;
-  hostPort: number;
-}
-
 const WILDCARDS = new Set(['', '0.0.0.0', '::']);
 
-/** Docker cannot bind one port twice on an address, and a wildcard address covers every other. */
-const collides = (a: HostBinding, b: HostBinding): boolean =>
-  a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIP === b.hostIP || WILDCARDS.has(a.hostIP) || WILDCARDS.has(b.hostIP));
+/** The addresses bound so far on one protocol and host port. */
+interface PortUse {
+  wildcard: boolean;
+  addresses: Set<string>;
+}
 
-/** Host ports of the regular containers must not collide (the sandbox publishes them all). */
+/** Docker cannot bind one port twice on an address, and a wildcard address covers every other. */
+function collides(use: PortUse | undefined, hostIP: string): boolean {
+  if (!use) return false;
+  return use.wildcard || (WILDCARDS.has(hostIP) ? use.addresses.size > 0 : use.addresses.has(hostIP));
+}
+
+function record(uses: Map<string, PortUse>, port: string, hostIP: string): void {
+  const use = uses.get(port) ?? { wildcard: false, addresses: new Set<string>() };
+  if (WILDCARDS.has(hostIP)) use.wildcard = true;
+  else use.addresses.add(hostIP);
+  uses.set(port, use);
+}
+
+/**
+ * Host ports of the regular containers must not collide (the sandbox publishes them all). One
+ * look-up per port, never a scan of the earlier ones: a body may hold a hundred thousand ports.
+ */
 function validateHostPorts(path: FieldPath, spec: DockerPodSpec): FieldError[] {
-  const bound: HostBinding[] = [];
+  const uses = new Map<string, PortUse>();
   const errors: FieldError[] = [];
   (spec.containers ?? []).forEach((c, ci) => {
     (c.ports ?? []).forEach((port, pi) => {
       if (port.hostPort === undefined) return;
-      const binding = { protocol: port.protocol ?? 'TCP', hostIP: port.hostIP ?? '', hostPort: port.hostPort };
+      const protocol = port.protocol ?? 'TCP';
+      const hostIP = port.hostIP ?? '';
+      const key = `${protocol}/${port.hostPort}`;
       // The value names the binding like the API server's key: protocol/hostIP/hostPort.
-      const key = `${binding.protocol}/${binding.hostIP}/${binding.hostPort}`;
-      if (bound.some((b) => collides(b, binding))) errors.push(fieldError.duplicate(path.child('containers').index(ci).child('ports').index(pi).child('hostPort').toString(), key));
-      bound.push(binding);
+      if (collides(uses.get(key), hostIP)) errors.push(fieldError.duplicate(path.child('containers').index(ci).child('ports').index(pi).child('hostPort').toString(), `${protocol}/${hostIP}/${port.hostPort}`));
+      record(uses, key, hostIP);
     });
   });
   return errors;
@@ -75,7 +93,7 @@ function validateDns(path: FieldPath, spec: DockerPodSpec): FieldError[] {
   if (length > MAX_SEARCH_LENGTH) {
     errors.push(fieldError.invalid(path.child('dnsConfig').child('searches').toString(), searches, `must not have more than ${MAX_SEARCH_LENGTH} characters (including spaces) in the search list`));
   }
-  (spec.hostAliases ?? []).forEach((alias, i) => errors.push(...invalidEach(path.child('hostAliases').index(i).child('ip'), alias.ip, isIpAddress(alias.ip))));
+  (spec.hostAliases ?? []).forEach((alias, i) => errors.push(...nameErrors(path.child('hostAliases').index(i).child('ip'), alias.ip, isIpAddress)));
   return errors;
 }
 
@@ -92,7 +110,7 @@ function validatePodLevel(path: FieldPath, spec: DockerPodSpec): FieldError[] {
     errors.push(fieldError.invalid(path.child('shareProcessNamespace').toString(), true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
   }
   if (spec.sandbox?.image !== undefined) errors.push(...validateImage(path.child('sandbox').child('image'), spec.sandbox.image));
-  (spec.imagePullSecrets ?? []).forEach((s, i) => errors.push(...invalidEach(path.child('imagePullSecrets').index(i).child('name'), s.name, isDns1123Subdomain(s.name))));
+  (spec.imagePullSecrets ?? []).forEach((s, i) => errors.push(...nameErrors(path.child('imagePullSecrets').index(i).child('name'), s.name, isDns1123Subdomain)));
   return errors;
 }
 
@@ -110,10 +128,23 @@ export function validateDockerPodSpec(spec: DockerPodSpec, path = FieldPath.root
   ];
 }
 
-/** Every semantic error of a DockerPod (its name and its spec); empty when valid. */
+/**
+ * Every semantic error of a DockerPod (its name and its spec); empty when valid. A spec of the
+ * wrong shape gets only its schema errors, as a validating webhook is only called on objects that
+ * passed the schema (the rules would read a string as a list); missing required fields come first,
+ * each named once (see schemaGate).
+ */
 export function validateDockerPod(pod: Pick<DockerPod, 'metadata' | 'spec'>): FieldError[] {
   const name = pod.metadata.name;
-  const errors = name === undefined ? [] : invalidEach(FieldPath.root('metadata').child('name'), name, isDns1123Subdomain(name));
-  if (!pod.spec) return [...errors, fieldError.required('spec')];
-  return [...errors, ...validateDockerPodSpec(pod.spec)];
+  const errors = typeof name === 'string' ? invalidEach(FieldPath.root('metadata').child('name'), name, isDns1123Subdomain(name)) : [];
+  const spec = pod.spec;
+  if (!spec) return [...errors, fieldError.required('spec')];
+  return [...errors, ...throughGate(schemaGate(spec, SPEC_SCHEMA), () => validateDockerPodSpec(spec))];
+}
+
+/** Whether the spec has every required field, each of the type its schema says: what code reading it as a DockerPodSpec without checks (the host policy) needs. */
+export function isWellFormedSpec(spec: unknown): boolean {
+  if (!spec) return false;
+  const gate = schemaGate(spec, SPEC_SCHEMA);
+  return !gate.broken && gate.errors.length === 0;
 }

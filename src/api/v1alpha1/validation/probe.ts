@@ -8,7 +8,9 @@ const HANDLERS = ['exec', 'httpGet', 'tcpSocket'] as const;
 const HEADER_NAME = /^[-!#$%&'*+.^_`|~0-9A-Za-z]+$/;
 
 /** A probe port: a number in range, or the name of one of the container's ports. */
-export function validateProbePort(path: FieldPath, port: number | string, container: Container): FieldError[] {
+export function validateProbePort(path: FieldPath, port: number | string | undefined, container: Container): FieldError[] {
+  // A missing port is the schema's Required.
+  if (port === undefined) return [];
   if (typeof port === 'number') {
     return port >= 1 && port <= 65535 ? [] : [fieldError.invalid(path.toString(), port, 'must be between 1 and 65535, inclusive')];
   }

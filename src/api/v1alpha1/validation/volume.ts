@@ -2,7 +2,7 @@
 import { fieldError, type FieldError, type FieldPath } from '../../field-errors.js';
 import { isConfigMapKey, isDns1123Subdomain, isSafeRelativePath } from '../../names.js';
 import type { Volume } from '../pod-spec.js';
-import { absolutePath, duplicates, exactlyOne, invalidEach, quantityAt } from './helpers.js';
+import { absolutePath, duplicates, exactlyOne, nameErrors, quantityAt } from './helpers.js';
 
 const SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret'] as const;
 
@@ -11,7 +11,7 @@ type Projection = NonNullable<Volume['configMap']>['items'];
 function validateItems(path: FieldPath, items: Projection): FieldError[] {
   return (items ?? []).flatMap((item, i) => {
     const p = path.child('items').index(i);
-    return [...invalidEach(p.child('key'), item.key, isConfigMapKey(item.key)), ...invalidEach(p.child('path'), item.path, isSafeRelativePath(item.path))];
+    return [...nameErrors(p.child('key'), item.key, isConfigMapKey), ...nameErrors(p.child('path'), item.path, isSafeRelativePath)];
   });
 }
 
@@ -21,14 +21,15 @@ function validateSource(path: FieldPath, v: Volume): FieldError[] {
   if (v.hostPath) {
     const p = path.child('hostPath').child('path');
     errors.push(...absolutePath(p, v.hostPath.path));
-    if (v.hostPath.path.split('/').includes('..')) errors.push(fieldError.invalid(p.toString(), v.hostPath.path, "must not contain '..'"));
+    // Required, yet missing when the schema refused the pod: that error is the schema's.
+    if ((v.hostPath.path as string | undefined)?.split('/').includes('..')) errors.push(fieldError.invalid(p.toString(), v.hostPath.path, "must not contain '..'"));
   }
   if (v.configMap) {
-    errors.push(...invalidEach(path.child('configMap').child('name'), v.configMap.name, isDns1123Subdomain(v.configMap.name)));
+    errors.push(...nameErrors(path.child('configMap').child('name'), v.configMap.name, isDns1123Subdomain));
     errors.push(...validateItems(path.child('configMap'), v.configMap.items));
   }
   if (v.secret) {
-    errors.push(...invalidEach(path.child('secret').child('secretName'), v.secret.secretName, isDns1123Subdomain(v.secret.secretName)));
+    errors.push(...nameErrors(path.child('secret').child('secretName'), v.secret.secretName, isDns1123Subdomain));
     errors.push(...validateItems(path.child('secret'), v.secret.items));
   }
   return errors;
