@@ -1,81 +1,86 @@
 /**
- * `npm run bench [-- --quick]`: the engine-floor benchmark on test engine A. Prints a table and
- * writes bench/results/<timestamp>.json. Needs the test engines (hack/ensure-docker.sh) and
- * images (hack/test-images.sh). Absolute times are noisy on small machines; compare ratios.
+ * `npm run bench [-- --quick] [--only a,b]`: every benchmark in turn, each in its own process
+ * (`npm run bench:<name>` runs one alone): pod-floor, pod-startup, apiserver, idle, reaction,
+ * scale. `--quick` is passed through (the short forms CI runs). Each benchmark prints its own
+ * tables and writes bench/results/<name>-<time>.json; this prints a summary table of the
+ * headline ratios and targets from those files and writes bench/results/summary-<time>.json
+ * (listing them). Exits non-zero when a benchmark failed; a missed target is reported, not fatal.
+ * Needs the test engines and images (hack/ensure-docker.sh, hack/test-images.sh).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { engineClient, assertEngineReady } from '../test/support/engines.js';
-import { removeLabelled } from '../test/support/docker-scope.js';
-import { removeCgroupParent } from '../test/support/host-proc.js';
-import { quantile, removePod, startPod, timed, type BenchPod, type BenchScope } from './pod-floor.js';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { quick, writeResult } from './common.js';
+import { headlines, type Headline } from './summary.js';
 
-const quick = process.argv.includes('--quick');
-const PODS = quick ? 6 : 24;
-const LABEL = 'dev.dockerpod.bench.run';
+const BENCHMARKS = [
+  { name: 'pod-floor', file: 'floor.ts' },
+  { name: 'pod-startup', file: 'pod-startup.ts' },
+  { name: 'apiserver', file: 'apiserver.ts' },
+  { name: 'idle', file: 'idle.ts' },
+  { name: 'reaction', file: 'reaction.ts' },
+  { name: 'scale', file: 'scale.ts' },
+] as const;
 
-interface Row {
-  case: string;
-  concurrency: number;
-  pods: number;
-  wallMs: number;
-  perPodMs: number;
-  p50Ms: number;
-  p99Ms: number;
+interface Outcome {
+  benchmark: string;
+  exitCode: number | null;
+  seconds: number;
+  /** The result file it wrote (the last `wrote …json` line of its output). */
+  file: string | null;
 }
 
-interface Case {
-  name: string;
-  concurrency: number;
-  concurrentMembers: boolean;
+function selected(): Array<(typeof BENCHMARKS)[number]> {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return [...BENCHMARKS];
+  const names = (process.argv[i + 1] ?? '').split(',');
+  const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+  if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  return BENCHMARKS.filter((b) => names.includes(b.name));
 }
 
-async function runCase({ name, concurrency, concurrentMembers }: Case, docker: ReturnType<typeof engineClient>, scope: BenchScope): Promise<Row[]> {
-  const pods: BenchPod[] = [];
-  const start = await timed(PODS, concurrency, async (i) => {
-    pods[i] = await startPod(docker, scope, `${name.replace(/\W+/g, '-')}-c${concurrency}-${i}`, { members: 2, concurrentMembers });
+/** Runs one benchmark file with the same TypeScript loader, echoing its output and catching the file it wrote. */
+function runOne(name: string, file: string): Promise<Outcome> {
+  const t0 = performance.now();
+  const args = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(`./${file}`, import.meta.url)), ...(quick ? ['--quick'] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let written: string | null = null;
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    const lines = (pending + chunk.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) written = /^wrote (.+\.json)$/.exec(line)?.[1] ?? written;
   });
-  const stop = await timed(PODS, concurrency, async (i) => {
-    const pod = pods[i];
-    if (pod) await removePod(pod);
+  return new Promise((resolve) => {
+    child.on('close', (code) => resolve({ benchmark: name, exitCode: code, seconds: Math.round((performance.now() - t0) / 1000), file: written }));
   });
-  const row = (kind: string, r: { wallMs: number; perTaskMs: number[] }): Row => ({
-    case: `${kind} (${name})`,
-    concurrency,
-    pods: PODS,
-    wallMs: Math.round(r.wallMs),
-    perPodMs: Math.round(r.wallMs / PODS),
-    p50Ms: Math.round(quantile(r.perTaskMs, 0.5)),
-    p99Ms: Math.round(quantile(r.perTaskMs, 0.99)),
-  });
-  return [row('start', start), row('teardown', stop)];
+}
+
+function summarise(outcomes: Outcome[]): Headline[] {
+  const rows: Headline[] = [];
+  for (const o of outcomes) {
+    if (o.exitCode !== 0 || !o.file) {
+      rows.push({ benchmark: o.benchmark, figure: 'run', value: `failed (exit ${o.exitCode ?? 'signal'})`, target: 'completes', met: false });
+      continue;
+    }
+    rows.push(...headlines(o.benchmark, JSON.parse(readFileSync(o.file, 'utf8')) as Record<string, unknown>));
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
-  const docker = engineClient('a');
-  await assertEngineReady('a', docker);
-  const runId = randomBytes(4).toString('hex');
-  const scope: BenchScope = { labels: { [LABEL]: runId }, prefix: `dpbench-${runId}` };
-  const rows: Row[] = [];
-  try {
-    // One warm-up pod so the first measured pod does not pay for cold caches.
-    await removePod(await startPod(docker, scope, 'warmup', { members: 2, concurrentMembers: true }));
-    for (const concurrency of [1, 8]) {
-      rows.push(...(await runCase({ name: 'members sequential', concurrency, concurrentMembers: false }, docker, scope)));
-      rows.push(...(await runCase({ name: 'members concurrent', concurrency, concurrentMembers: true }, docker, scope)));
-    }
-  } finally {
-    await removeLabelled(docker, LABEL, runId);
-    // The cgroupfs driver never removes the parents it creates.
-    removeCgroupParent(`/${scope.prefix}`);
+  const outcomes: Outcome[] = [];
+  for (const b of selected()) {
+    console.log(`\n=== ${b.name}${quick ? ' (quick)' : ''} ===`);
+    outcomes.push(await runOne(b.name, b.file));
   }
-  console.table(rows);
-  const result = { benchmark: 'pod-floor', quick, machine: { hostname: hostname(), cpus: cpus().length, node: process.version }, engine: (await docker.version()).Version, at: new Date().toISOString(), rows };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL(`./results/pod-floor-${result.at.replace(/[:.]/g, '-')}.json`, import.meta.url);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote ${file.pathname}`);
+  const rows = summarise(outcomes);
+  console.log(`\n=== summary${quick ? ' (quick)' : ''} ===`);
+  console.table(outcomes.map((o) => ({ benchmark: o.benchmark, exit: o.exitCode, seconds: o.seconds })));
+  console.table(rows.map((r) => ({ ...r, met: r.met === null ? '' : r.met ? 'yes' : 'NO' })));
+  writeResult('summary', { outcomes, headlines: rows });
+  if (outcomes.some((o) => o.exitCode !== 0 || !o.file)) process.exitCode = 1;
 }
 
 await main();

@@ -13,7 +13,7 @@ import { unixSocketOf, type SecurityPolicy } from '../../planner/security-policy
 import { connectEngine, type EngineConnectOptions, type EngineVersion } from '../../runtime/docker/dockerode-engine.js';
 import { classifyEngineError } from '../../runtime/docker/engine-errors.js';
 import type { DockerEngine, EngineInfo } from '../../runtime/docker/types.js';
-import { addLoad, hostAllocatable, podDemand, REASONS, schedulePod, type HostCandidate, type HostLoad, type PodDemand, type Resources } from '../../scheduler/index.js';
+import { addLoad, hostAllocatable, podDemand, policyAllows, schedulePod, type HostCandidate, type HostLoad, type PodDemand, type Resources } from '../../scheduler/index.js';
 import type { HeartbeatResult } from '../../status/host-status.js';
 import type { Clock } from '../../util/clock.js';
 import type { HostBinding, HostResolver, Placement, PodSettings } from '../hosts.js';
@@ -82,13 +82,56 @@ const isTerminal = (pod: DockerPod): boolean => pod.status?.phase === 'Succeeded
 /** The pod's host: the written binding, else the pin. */
 export const boundHostOf = (pod: DockerPod): string | undefined => pod.status?.hostName || pod.spec.hostName || undefined;
 
+/** Takes one pod's demand off the host's load (the inverse of addLoad; a new object, never mutated). */
+function removeLoad(loads: Map<string, HostLoad>, hostName: string, demand: PodDemand): void {
+  const load = loads.get(hostName);
+  if (!load) return;
+  const hostPorts = [...load.hostPorts];
+  for (const port of demand.hostPorts) {
+    const i = hostPorts.indexOf(port);
+    if (i >= 0) hostPorts.splice(i, 1);
+  }
+  loads.set(hostName, { cpuMilli: load.cpuMilli - demand.cpuMilli, memoryBytes: load.memoryBytes - demand.memoryBytes, pods: load.pods - 1, hostPorts });
+}
+
 /** The fleet of hosts and the placement of pods on them. */
 export class Fleet implements HostResolver {
   private readonly entries = new Map<string, Entry>();
   private readonly reservations = new Map<string, Reservation>();
   private readonly demands = new Map<string, { generation: number; demand: PodDemand }>();
+  /** What each cached pod adds to its host's load (bound or pinned, not terminal), and the sums per host: kept current by podChanged(). */
+  private readonly counted = new Map<string, { host: string; demand: PodDemand }>();
+  private readonly cachedLoads = new Map<string, HostLoad>();
 
   constructor(private readonly options: FleetOptions) {}
+
+  /** The pod cache added, changed or deleted a pod: its share of its host's load follows (O(1), not a scan per placement). */
+  podChanged(pod: DockerPod | undefined, old: DockerPod | undefined): void {
+    const uid = (pod ?? old)?.metadata.uid ?? '';
+    this.uncount(uid);
+    if (!pod) return;
+    this.dropReservationIfBound(uid, pod);
+    const host = isTerminal(pod) ? undefined : boundHostOf(pod);
+    if (host) this.count(uid, host, this.demandOf(pod));
+  }
+
+  /** The cache shows the binding: the reservation has done its job (as place() finds on the next pass). */
+  private dropReservationIfBound(uid: string, pod: DockerPod): void {
+    const bound = pod.status?.hostName;
+    if (bound && bound === this.reservations.get(uid)?.host) this.reservations.delete(uid);
+  }
+
+  private uncount(uid: string): void {
+    const previous = this.counted.get(uid);
+    if (!previous) return;
+    removeLoad(this.cachedLoads, previous.host, previous.demand);
+    this.counted.delete(uid);
+  }
+
+  private count(uid: string, host: string, demand: PodDemand): void {
+    addLoad(this.cachedLoads, host, demand);
+    this.counted.set(uid, { host, demand });
+  }
 
   /** Hosts known, by name. */
   names(): string[] {
@@ -253,7 +296,8 @@ export class Fleet implements HostResolver {
     const candidates = this.candidates();
     const result = schedulePod(pod, candidates, this.loads(pod.metadata.uid ?? ''));
     if ('host' in result) return { chosen: result.host };
-    const forbidden = candidates.length > 0 && result.reasons[REASONS.policy] === candidates.length;
+    // Refused by policy everywhere, whatever else is wrong with the hosts (a NotReady one must not turn InvalidSpec into waiting).
+    const forbidden = candidates.length > 0 && candidates.every((c) => !policyAllows(pod, c.policy));
     return { kind: 'unschedulable', message: result.message, ...(forbidden ? { forbidden } : {}) };
   }
 
@@ -318,16 +362,15 @@ export class Fleet implements HostResolver {
 
   /** Requests of bound, pinned and reserved pods per host (terminal pods release theirs), leaving out `except`. */
   loads(except?: string): Map<string, HostLoad> {
-    const loads = new Map<string, HostLoad>();
-    const counted = new Set<string>();
-    for (const pod of this.options.pods()) {
-      const uid = pod.metadata.uid ?? '';
-      const host = this.hostOf(pod);
-      if (uid === except || !host || isTerminal(pod)) continue;
-      counted.add(uid);
-      addLoad(loads, host, this.demandOf(pod));
+    const loads = new Map(this.cachedLoads);
+    // A reservation is newer than the cache: it replaces what the cache says of its pod.
+    for (const [uid, r] of this.reservations) {
+      const cached = this.counted.get(uid);
+      if (cached) removeLoad(loads, cached.host, cached.demand);
+      if (uid !== except) addLoad(loads, r.host, r.demand);
     }
-    for (const [uid, r] of this.reservations) if (uid !== except && !counted.has(uid)) addLoad(loads, r.host, r.demand);
+    const own = except !== undefined && !this.reservations.has(except) ? this.counted.get(except) : undefined;
+    if (own) removeLoad(loads, own.host, own.demand);
     return loads;
   }
 
@@ -338,7 +381,8 @@ export class Fleet implements HostResolver {
       ready: e.ready,
       unschedulable: e.host.spec.unschedulable === true || Boolean(e.host.metadata.deletionTimestamp),
       allocatable: this.allocatable(e.host.metadata.name ?? '') ?? { cpuMilli: 0, memoryBytes: 0, pods: 0 },
-      policy: e.binding?.policy ?? { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] },
+      // From the spec, not the connection: a host that never answered still has a policy.
+      policy: policyOf(e.host, this.implicitFor(e.host.metadata.name ?? '')),
     }));
   }
 

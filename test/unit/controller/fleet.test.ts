@@ -105,6 +105,35 @@ describe('fleet: placement over fake engines', () => {
     expect(w.fleet.place(bound)).to.deep.include({ kind: 'hostDown', hostName: 'b', unknownAtMs: w.clock.now() + 40_000, hostDeleting: false });
   });
 
+  it('a pod no host\'s policy allows is forbidden even when a host is NotReady (InvalidSpec, not a wait); allowed by the NotReady one, it waits', async () => {
+    const w = world([host('a'), host('down', { policy: { allowHostNamespaces: false } })]);
+    await w.fleet.heartbeat('a');
+    const hostNet = pod('hostnet', '1Mi', { hostNetwork: true });
+    w.pods.push(hostNet);
+    expect(w.fleet.place(hostNet)).to.deep.include({ kind: 'unschedulable', forbidden: true });
+    const lenient = world([host('a'), host('down', { policy: { allowHostNamespaces: true } })]);
+    await lenient.fleet.heartbeat('a');
+    lenient.pods.push(hostNet);
+    expect(lenient.fleet.place(hostNet)).to.not.have.property('forbidden');
+  });
+
+  it('counts cached pods through podChanged: a bound pod takes its room, a finished or deleted one gives it back', async () => {
+    const w = world([host('a', { capacity: { memory: '1Gi' } })]);
+    await w.fleet.heartbeat('a');
+    const running = pod('running', '768Mi', {}, { hostName: 'a', phase: 'Running' });
+    w.fleet.podChanged(running, undefined);
+    const next = pod('next', '768Mi');
+    expect(w.fleet.place(next)).to.deep.equal({ kind: 'unschedulable', message: '0/1 hosts are available: 1 Insufficient memory.' });
+    const done = { ...running, status: { ...running.status, phase: 'Succeeded' as const } };
+    w.fleet.podChanged(done, running);
+    expect(w.fleet.place(next)).to.deep.include({ kind: 'bound', fresh: true });
+    // The new pod's reservation goes once the cache shows its binding, and its room stays taken.
+    w.fleet.podChanged({ ...next, status: { hostName: 'a' } }, next);
+    expect(w.fleet.place(pod('third', '768Mi'))).to.deep.include({ kind: 'unschedulable' });
+    w.fleet.podChanged(undefined, { ...next, status: { hostName: 'a' } });
+    expect(w.fleet.place(pod('third', '768Mi'))).to.deep.include({ kind: 'bound', fresh: true });
+  });
+
   it('does not bind a pod pinned to a host that does not exist', async () => {
     const w = world([host('a')]);
     await w.fleet.heartbeat('a');
