@@ -32,7 +32,8 @@ function unsupported(): string | undefined {
 }
 
 function startPid1(command: string[], env: NodeJS.ProcessEnv): Pid1 {
-  const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', ...command], { cwd: REPO_ROOT, env });
+  // --kill-child: killing unshare kills PID 1 too; without it an orphaned PID 1 keeps our stdout pipes (and mocha) alive.
+  const child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', ...command], { cwd: REPO_ROOT, env });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
@@ -97,6 +98,7 @@ describe('the operator as PID 1 (the image has no init)', function () {
     process.kill(await pid1Of(p), 'SIGTERM');
     await delay(1500);
     expect(p.child.exitCode, 'PID 1 without a handler must survive SIGTERM').to.equal(null);
+    process.kill(await pid1Of(p), 'SIGKILL');
     p.child.kill('SIGKILL');
     await p.exited;
   });
