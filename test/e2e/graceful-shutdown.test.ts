@@ -10,16 +10,14 @@
  *   - a second signal during the drain exits at once (code 1).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { LABEL } from '../../src/planner/labels.js';
-import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 import { useDockerScope } from '../support/docker-scope.js';
-import { removeCgroupParent } from '../support/host-proc.js';
 import { webPod } from '../support/operator.js';
-import { metric, operatorArgs, OperatorProcess } from '../support/operator-process.js';
-import { buildOnce } from '../support/repo.js';
+import { metric, type OperatorProcess, useOperatorProcesses } from '../support/operator-process.js';
 
 const REF = { group: 'dockerpod.dev', version: 'v1alpha1', plural: 'dockerpods', namespace: 'default' };
 const BURST = 20;
@@ -58,16 +56,12 @@ async function silentRegistry(): Promise<{ port: number; connections: () => numb
 describe('operator: SIGTERM and graceful shutdown', function () {
   this.timeout(240_000);
   const scope = useDockerScope(['a']);
-  let api: TestApiServer;
+  const operators = useOperatorProcesses(scope);
   let custom: CustomObjectsApi;
   let coordination: CoordinationV1Api;
-  const processes: OperatorProcess[] = [];
 
-  const start = (lease: string, extra: string[] = []): OperatorProcess => {
-    const p = new OperatorProcess(operatorArgs(scope, api, ['--leader-elect', '--leader-election-id', lease, ...extra]));
-    processes.push(p);
-    return p;
-  };
+  const start = (lease: string, extra: string[] = []): OperatorProcess =>
+    operators.start(['--leader-elect', '--leader-election-id', lease, ...extra]);
   const untilLeading = async (p: OperatorProcess, lease: string): Promise<void> => {
     const deadline = Date.now() + 20_000;
     while (metric(await p.metrics(), 'leader_election_master_status', { name: lease }) !== 1) {
@@ -77,21 +71,9 @@ describe('operator: SIGTERM and graceful shutdown', function () {
   };
   const holder = async (lease: string): Promise<string | undefined> => (await coordination.readNamespacedLease({ name: lease, namespace: 'default' })).spec?.holderIdentity;
 
-  before(async function () {
-    this.timeout(120_000);
-    buildOnce();
-    api = await startTestApiServer();
-    const kc = new KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    custom = kc.makeApiClient(CustomObjectsApi);
-    coordination = kc.makeApiClient(CoordinationV1Api);
-  });
-  scope.beforeCleanup(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
-  });
-  after(async () => {
-    await api.close();
-    removeCgroupParent(`/dockerpod-test-${scope.id}`);
+  before(() => {
+    custom = operators.custom;
+    coordination = operators.kubeConfig.makeApiClient(CoordinationV1Api);
   });
 
   it('during a burst of 20 creations: exit 0 within the timeout, lease released, and after a restart exactly the containers of each pod', async () => {

@@ -13,16 +13,14 @@
  *     when the renew deadline (10 s after its last successful renewal) passes, before the lease
  *     duration (15 s) would let another replica take over.
  */
-import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { LABEL } from '../../src/planner/labels.js';
-import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 import { useDockerScope } from '../support/docker-scope.js';
-import { removeCgroupParent } from '../support/host-proc.js';
 import { webPod } from '../support/operator.js';
-import { metric, operatorArgs, OperatorProcess } from '../support/operator-process.js';
-import { buildOnce } from '../support/repo.js';
+import { metric, type OperatorProcess, useOperatorProcesses } from '../support/operator-process.js';
 
 const REF = { group: 'dockerpod.dev', version: 'v1alpha1', plural: 'dockerpods', namespace: 'default' };
 const LEASE = 'e2e-leader';
@@ -32,18 +30,13 @@ const isReady = (p: DockerPod): boolean => p.status?.conditions?.some((c) => c.t
 describe('operator: two processes on one Lease', function () {
   this.timeout(180_000);
   const scope = useDockerScope(['a']);
-  let api: TestApiServer;
+  const operators = useOperatorProcesses(scope);
   let custom: CustomObjectsApi;
   let coordination: CoordinationV1Api;
-  const processes: OperatorProcess[] = [];
   let leader: OperatorProcess;
   let standby: OperatorProcess;
 
-  const start = (): OperatorProcess => {
-    const p = new OperatorProcess(operatorArgs(scope, api, ['--leader-elect', '--leader-election-id', LEASE]));
-    processes.push(p);
-    return p;
-  };
+  const start = (): OperatorProcess => operators.start(['--leader-elect', '--leader-election-id', LEASE]);
   const leading = async (p: OperatorProcess): Promise<boolean> => metric(await p.metrics(), 'leader_election_master_status', { name: LEASE }) === 1;
   /** Polls until `p` leads; returns how long that took. */
   const untilLeading = async (p: OperatorProcess, timeoutMs: number): Promise<number> => {
@@ -67,21 +60,9 @@ describe('operator: two processes on one Lease', function () {
   const containersOf = async (uid: string): Promise<Array<{ Id: string; Labels: Record<string, string> }>> =>
     scope.engine('a').listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL.uid}=${uid}`] }) });
 
-  before(async function () {
-    this.timeout(120_000);
-    buildOnce();
-    api = await startTestApiServer();
-    const kc = new KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    custom = kc.makeApiClient(CustomObjectsApi);
-    coordination = kc.makeApiClient(CoordinationV1Api);
-  });
-  scope.beforeCleanup(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
-  });
-  after(async () => {
-    await api.close();
-    removeCgroupParent(`/dockerpod-test-${scope.id}`);
+  before(() => {
+    custom = operators.custom;
+    coordination = operators.kubeConfig.makeApiClient(CoordinationV1Api);
   });
 
   it('lets exactly one reconcile: metrics, logs and the Lease show the leader; the standby counts nothing and is ready', async () => {
@@ -175,7 +156,7 @@ describe('operator: two processes on one Lease', function () {
     const alone = start();
     await untilLeading(alone, 25_000);
     const failedAt = Date.now();
-    api.server.faults.failNext(1_000_000, 500, 'injected: API server failing');
+    operators.api.server.faults.failNext(1_000_000, 500, 'injected: API server failing');
     try {
       const exit = await Promise.race([alone.exited, sleep(30_000).then(() => alone.stop('SIGKILL'))]);
       const exitMs = Date.now() - failedAt;
@@ -186,7 +167,7 @@ describe('operator: two processes on one Lease', function () {
       expect(alone.lines().some((l) => l['message'] === 'leader election lost: workers stopped, exiting')).to.equal(true);
       expect(alone.lines().some((l) => l['message'] === 'leader election: stopped leading' && l['reason'] === 'renew deadline exceeded')).to.equal(true);
     } finally {
-      api.server.faults.reset();
+      operators.api.server.faults.reset();
     }
   });
 });

@@ -12,17 +12,14 @@
  *     stopped with SIGSTOP for 6 s), and 200 again a tick later.
  */
 import { randomUUID } from 'node:crypto';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { LABEL } from '../../src/planner/labels.js';
-import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 import { useDockerScope } from '../support/docker-scope.js';
 import { TEST_IMAGES } from '../support/engines.js';
-import { removeCgroupParent } from '../support/host-proc.js';
 import { webPod } from '../support/operator.js';
-import { metric, operatorArgs, OperatorProcess, type Sample } from '../support/operator-process.js';
-import { buildOnce } from '../support/repo.js';
+import { metric, type OperatorProcess, type Sample, useOperatorProcesses } from '../support/operator-process.js';
 
 const REF = { group: 'dockerpod.dev', version: 'v1alpha1', plural: 'dockerpods', namespace: 'default' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -40,33 +37,16 @@ async function until<T>(what: string, attempt: () => Promise<T | undefined>, tim
 describe('operator: /metrics, /readyz and /healthz', function () {
   this.timeout(120_000);
   const scope = useDockerScope(['a']);
-  let api: TestApiServer;
+  const operators = useOperatorProcesses(scope);
   let custom: CustomObjectsApi;
-  const processes: OperatorProcess[] = [];
-  const start = (extra: string[] = []): OperatorProcess => {
-    const p = new OperatorProcess(operatorArgs(scope, api, extra));
-    processes.push(p);
-    return p;
-  };
+  const start = (extra: string[] = []): OperatorProcess => operators.start(extra);
 
-  before(async function () {
-    this.timeout(120_000);
-    buildOnce();
-    api = await startTestApiServer();
-    const kc = new KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    custom = kc.makeApiClient(CustomObjectsApi);
-  });
-  scope.beforeCleanup(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
-  });
-  after(async () => {
-    await api.close();
-    removeCgroupParent(`/dockerpod-test-${scope.id}`);
+  before(() => {
+    custom = operators.custom;
   });
 
   it('/readyz is 503 while the API server refuses every request, 200 once it answers; /healthz 200 throughout', async () => {
-    api.server.faults.failNext(100_000, 503, 'injected: API server not ready');
+    operators.api.server.faults.failNext(100_000, 503, 'injected: API server not ready');
     const p = start();
     try {
       const before = await p.probe('/readyz');
@@ -75,7 +55,7 @@ describe('operator: /metrics, /readyz and /healthz', function () {
       expect(before.body).to.match(/readyz check failed\n$/);
       expect((await p.probe('/healthz')).status).to.equal(200);
     } finally {
-      api.server.faults.reset();
+      operators.api.server.faults.reset();
     }
     const after = await until('/readyz 200', async () => {
       const r = await p.probe('/readyz');
@@ -142,7 +122,7 @@ describe('operator: /metrics, /readyz and /healthz', function () {
     expect(metric(m, 'workqueue_retries_total', q)).to.be.a('number');
     expect(metric(m, 'workqueue_unfinished_work_seconds', q)).to.equal(0);
     expect(metric(m, 'workqueue_longest_running_processor_seconds', q)).to.equal(0);
-    const host = new URL(api.server.url).host;
+    const host = new URL(operators.api.server.url).host;
     for (const method of ['GET', 'POST', 'PATCH']) {
       expect(metric(m, 'rest_client_requests_total', { method, host }), method).to.be.greaterThan(0);
     }

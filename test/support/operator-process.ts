@@ -6,10 +6,12 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { TestApiServer } from './apiserver.js';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { startTestApiServer, type TestApiServer } from './apiserver.js';
 import type { DockerScope } from './docker-scope.js';
 import { ENGINE_ENV_FILE, parseEnvFile, TEST_IMAGES } from './engines.js';
-import { dockerpodBin } from './repo.js';
+import { removeCgroupParent } from './host-proc.js';
+import { buildOnce, dockerpodBin } from './repo.js';
 
 /** One sample of the Prometheus text format. */
 export interface Sample {
@@ -132,4 +134,54 @@ export function operatorArgs(scope: DockerScope, api: TestApiServer, extra: stri
     '--pause-image', TEST_IMAGES.pause, '--oom-score-adj', 'false', '--cgroup-root', `/dockerpod-test-${scope.id}`,
     '--log-format', 'json', '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', ...extra,
   ];
+}
+
+/** What a describe block that spawns operators gets from useOperatorProcesses (valid once `before` ran). */
+export interface OperatorProcesses {
+  readonly api: TestApiServer;
+  readonly kubeConfig: KubeConfig;
+  readonly custom: CustomObjectsApi;
+  /** Spawns an operator on engine A for the scope against the API server; it is SIGKILLed at cleanup. */
+  start(extra?: string[]): OperatorProcess;
+}
+
+/**
+ * Mocha hooks for a describe block that spawns built operators: builds once and starts a test API
+ * server before, SIGKILLs every spawned operator before the scope's Docker cleanup (so nothing
+ * re-creates what the cleanup removes), then closes the server and removes the scope's cgroup parent.
+ */
+export function useOperatorProcesses(scope: DockerScope): OperatorProcesses {
+  let api: TestApiServer | undefined;
+  let kubeConfig: KubeConfig | undefined;
+  let custom: CustomObjectsApi | undefined;
+  const processes: OperatorProcess[] = [];
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useOperatorProcesses: used before its before() hook ran');
+    return value;
+  };
+  before(async function () {
+    this.timeout(120_000);
+    buildOnce();
+    api = await startTestApiServer();
+    kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(api.kubeconfigPath);
+    custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  });
+  scope.beforeCleanup(async () => {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+  });
+  after(async () => {
+    await api?.close();
+    removeCgroupParent(`/dockerpod-test-${scope.id}`);
+  });
+  return {
+    get api() { return ready(api); },
+    get kubeConfig() { return ready(kubeConfig); },
+    get custom() { return ready(custom); },
+    start(extra: string[] = []) {
+      const p = new OperatorProcess(operatorArgs(scope, ready(api), extra));
+      processes.push(p);
+      return p;
+    },
+  };
 }
