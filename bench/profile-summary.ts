@@ -10,6 +10,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 interface Profile {
@@ -34,6 +35,54 @@ export function fileOf(url: string): string {
   if (pkg?.[1]) return `node_modules/${pkg[1]}`;
   if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/');
   return url.replace(/^file:\/\/.*?\/(src|bench|test)\//, '$1/');
+}
+
+/**
+ * Who a sample works for, by the outermost frame of our own code on its stack (the one nearest
+ * the root): the embedded API server (src/apiserver, src/apiextensions), the benchmark or a test
+ * (bench/, test/), else the operator (the rest of src/). A profile of the pod-startup benchmark
+ * holds all three in one process; packages (client-node, dockerode) are counted for whoever called
+ * them. Samples with no own frame at all (socket callbacks, timers, GC) stay apart.
+ */
+export function ownerOf(url: string): string | undefined {
+  const own = /(?:^|\/)(src|bench|test)\/([^/]+)/.exec(url.replace(/^file:\/\//, ''));
+  if (!own || url.includes('node_modules')) return undefined;
+  if (own[1] !== 'src') return 'benchmark and tests (bench/, test/)';
+  return own[2] === 'apiserver' || own[2] === 'apiextensions' ? 'API server (src/apiserver, src/apiextensions)' : 'operator (the rest of src/)';
+}
+
+/**
+ * Self time (ms) by owner, and by owner and entry (the outermost own frame's function and file:
+ * what the owner was doing, a pass, an informer event, a request handler), walking the tree from
+ * the root so each node knows its outermost own frame.
+ */
+function byOwner(profile: Profile, self: Map<number, number>): { owners: Map<string, number>; entries: Map<string, number> } {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const childIds = new Set(profile.nodes.flatMap((n) => n.children ?? []));
+  const owners = new Map<string, number>();
+  const entries = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, ms: number): void => void map.set(key, (map.get(key) ?? 0) + ms);
+  const stack: Array<{ id: number; owner?: string; entry?: string }> = profile.nodes.filter((n) => !childIds.has(n.id)).map((n) => ({ id: n.id }));
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const node = nodes.get(next.id);
+    if (!node) continue;
+    const { functionName } = node.callFrame;
+    const here = walkOf(next, node);
+    const special = /^\((idle|garbage collector|program)\)$/.test(functionName) ? functionName : undefined;
+    const t = self.get(node.id) ?? 0;
+    add(owners, here.owner ?? special ?? '(no own frame: socket and stream callbacks, timers, native)', t);
+    if (here.entry) add(entries, here.entry, t);
+    for (const child of node.children ?? []) stack.push({ ...here, id: child });
+  }
+  return { owners, entries };
+}
+
+/** A node's owner and entry: its parent's, or its own when it is the outermost own frame. */
+function walkOf(parent: { owner?: string; entry?: string }, node: ProfileNode): { id: number; owner?: string; entry?: string } {
+  if (parent.owner !== undefined) return { ...parent, id: node.id };
+  const own = ownerOf(node.callFrame.url);
+  if (!own) return { id: node.id };
+  return { id: node.id, owner: own, entry: `${own.split(' ')[0] ?? ''}: ${node.callFrame.functionName || '(anonymous)'} ${fileOf(node.callFrame.url)}` };
 }
 
 function top(entries: Map<string, number>, n: number, total: number): string[] {
@@ -63,6 +112,11 @@ function main(): void {
   for (const line of top(byFunction, n, total)) console.log(line);
   console.log('\nself time by file or package:');
   for (const line of top(byFile, n, total)) console.log(line);
+  const { owners, entries } = byOwner(profile, self);
+  console.log('\nself time by owner (the outermost frame of our own code on the stack):');
+  for (const line of top(owners, n, total)) console.log(line);
+  console.log('\nself time by owner and entry (that outermost frame):');
+  for (const line of top(entries, n, total)) console.log(line);
 }
 
 main();

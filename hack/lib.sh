@@ -13,13 +13,17 @@ load_engine_env() {
   set +a
 }
 
-# engine_cli a|b ARGS...: the docker CLI pointed at one of the private engines.
+# Engine C (hack/engine-c.sh, opt-in): its socket is fixed, so it needs no env file.
+DOCKERPOD_ENGINE_C_HOST=unix://$DOCKERPOD_TEST_RUN/c.sock
+
+# engine_cli a|b|c ARGS...: the docker CLI pointed at one of the private engines.
 engine_cli() {
   local engine=$1; shift
   case $engine in
     a) docker -H "$DOCKERPOD_ENGINE_A_HOST" "$@" ;;
     b) docker -H "$DOCKERPOD_ENGINE_B_HOST" --tlsverify --tlscacert "$DOCKERPOD_ENGINE_B_CA" \
          --tlscert "$DOCKERPOD_ENGINE_B_CERT" --tlskey "$DOCKERPOD_ENGINE_B_KEY" "$@" ;;
+    c) docker -H "$DOCKERPOD_ENGINE_C_HOST" "$@" ;;
     *) echo "engine_cli: unknown engine $engine" >&2; return 2 ;;
   esac
 }

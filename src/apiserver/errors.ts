@@ -74,7 +74,7 @@ export const apiError = {
   unauthorized: (): ApiError => failure(401, 'Unauthorized', 'Unauthorized'),
   pageNotFound: (path: string): ApiError => failure(404, 'NotFound', `the server could not find the requested resource (${path})`, { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] }),
   internal: (message: string): ApiError => failure(500, 'InternalError', `Internal error occurred: ${message}`),
-  tooManyRequests: (message: string): ApiError => failure(429, 'TooManyRequests', message, { retryAfterSeconds: 1 }),
+  tooManyRequests: (message: string, retryAfterSeconds = 1): ApiError => failure(429, 'TooManyRequests', message, { retryAfterSeconds }),
   serviceUnavailable: (message: string): ApiError => failure(503, 'ServiceUnavailable', message),
   /** A failure of a chosen status code, for fault injection. */
   withCode: (code: number, message: string): ApiError => failure(code, code >= 500 ? 'InternalError' : 'BadRequest', message),

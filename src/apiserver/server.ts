@@ -1,7 +1,9 @@
 /**
  * The embedded Kubernetes-compatible API server: `startApiServer` listens (loopback by default),
  * serves discovery, OpenAPI v3, the built-in resources and every CRD created on it, optionally
- * persists to a data directory, and exposes fault hooks and request counters for tests.
+ * persists to a data directory, and exposes fault hooks and request counters for tests. With a
+ * token, every API request must carry it (compared in constant time), and an address that keeps
+ * failing is answered 429 for a while (http/auth-limiter.ts).
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -10,6 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { crdController, namespaceController, registerStoredCrds } from './controllers.js';
 import { coreVersions, group, groupList, resourceList } from './discovery.js';
 import { ApiError, apiError } from './errors.js';
+import { AuthFailureLimiter, type AuthLimiterOptions } from './http/auth-limiter.js';
 import { Faults } from './http/faults.js';
 import { sendError, sendJson } from './http/io.js';
 import { handleResource } from './http/resource-handler.js';
@@ -22,6 +25,7 @@ import type { WatchOptions } from './rest/watch.js';
 import { installCrds } from './install.js';
 import { JournalPersister } from './store/journal.js';
 import { ObjectStore } from './store/object-store.js';
+import { DEFAULT_EVENT_TTL_MS, startEventExpiry } from './event-ttl.js';
 import type { KubeObject } from './resources/types.js';
 
 /** How to run the server. */
@@ -43,6 +47,13 @@ export interface ApiServerOptions {
   now?: () => Date;
   /** Sees every authenticated request before it is served (tests record what a client asks for, e.g. to check RBAC). */
   onRequest?: (request: ObservedRequest) => void;
+  /** Events are removed this long after their last write, as kube-apiserver's --event-ttl (default 1 h; 0 keeps them). */
+  eventTtlMs?: number;
+  /**
+   * With `token`: failed authentications tolerated per client address before it gets 429 (see
+   * http/auth-limiter.ts; default 50 per 60 s); `false` turns the limit off.
+   */
+  authRateLimit?: AuthLimiterOptions | false;
 }
 
 /** A request as Kubernetes authorization sees it: the verb, and the resource or the non-resource path. */
@@ -113,6 +124,30 @@ function authorized(req: IncomingMessage, token: string | undefined): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+/** Connections on which a request carried the right token: a block on their address never applies to them. */
+type Trusted = WeakSet<object>;
+
+/**
+ * Authenticates a request, or throws the answer: 401 for a wrong or missing token (counted
+ * against the client's address), 429 with Retry-After, the token not even compared, while that
+ * address is over its limit and the connection never authenticated.
+ */
+function authenticate(req: IncomingMessage, res: ServerResponse, token: string | undefined, gate: { limiter: AuthFailureLimiter; trusted: Trusted } | undefined): void {
+  if (token === undefined) return;
+  const address = req.socket.remoteAddress ?? '';
+  const retryAfter = gate && !gate.trusted.has(req.socket) ? gate.limiter.retryAfterSeconds(address) : undefined;
+  if (retryAfter !== undefined) {
+    res.setHeader('Retry-After', String(retryAfter));
+    throw apiError.tooManyRequests('Too many failed authentication attempts from this address, please try again later.', retryAfter);
+  }
+  if (authorized(req, token)) {
+    gate?.trusted.add(req.socket);
+    return;
+  }
+  gate?.limiter.failed(address);
+  throw apiError.unauthorized();
+}
+
 /** Discovery documents by path shape: /api, /api/V, /apis, /apis/G, /apis/G/V. */
 function discovery(registry: ResourceRegistry, parts: string[], address: string): unknown {
   const [root, a = '', b = ''] = parts;
@@ -166,7 +201,10 @@ function buildCore(options: ApiServerOptions): ApiCore {
 export async function startApiServer(options: ApiServerOptions = {}): Promise<RunningApiServer> {
   const core = buildCore(options);
   const store = core.store;
+  const eventTtlMs = options.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;
+  const stopEventExpiry = eventTtlMs > 0 ? startEventExpiry(core, { ttlMs: eventTtlMs }) : () => undefined;
   const faults = new Faults(store);
+  const authGate = options.authRateLimit === false ? undefined : { limiter: new AuthFailureLimiter(options.authRateLimit), trusted: new WeakSet<object>() };
   let stats = emptyStats();
   const watch = options.watch ?? {};
   let address = '';
@@ -176,9 +214,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     res.on('finish', () => count(stats, req.method ?? 'GET', res.statusCode, url.pathname));
     try {
       if (PUBLIC_PATHS.has(url.pathname)) return servePublic(url.pathname, res);
-      if (!authorized(req, options.token)) throw apiError.unauthorized();
+      authenticate(req, res, options.token, authGate);
       observe(options.onRequest, req, url);
-      const injected = await faults.apply();
+      const injected = await faults.apply(req.method ?? 'GET', url);
       if (injected) throw injected;
       const parts = url.pathname.split('/').filter(Boolean);
       const meta = discovery(core.registry, parts, address) ?? openapi(core.registry, parts);
@@ -211,6 +249,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ru
     stats: () => structuredClone(stats),
     resetStats: () => { stats = emptyStats(); },
     close: async () => {
+      stopEventExpiry();
       store.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,6 +9,7 @@ export const OPERATOR_FLAGS: FlagTable = {
   'host-selector': { type: 'string', env: 'DOCKERPOD_HOST_SELECTOR', default: '', help: 'only manage DockerHosts with these labels (k=v,k=v), so several operators can split a fleet' },
   'heartbeat-period': { type: 'duration', env: 'DOCKERPOD_HEARTBEAT_PERIOD', default: '10s', help: 'how often each host\'s engine is pinged' },
   'host-failure-grace': { type: 'duration', env: 'DOCKERPOD_HOST_FAILURE_GRACE', default: '40s', help: 'how long a host may be NotReady before its pods\' phase becomes Unknown' },
+  'docker-call-timeout': { type: 'duration', env: 'DOCKERPOD_DOCKER_CALL_TIMEOUT', default: '2m', help: 'deadline of one Docker API call (a stop adds its grace period); a pass whose engine does not answer in time fails and is retried with back-off' },
   'docker-tls-ca': { type: 'string', env: 'DOCKERPOD_DOCKER_TLS_CA', default: '', help: 'CA that signed the engine certificate (tcp:// endpoints; DOCKER_CERT_PATH/ca.pem when empty)' },
   'docker-tls-cert': { type: 'string', env: 'DOCKERPOD_DOCKER_TLS_CERT', default: '', help: 'client certificate for the engine' },
   'docker-tls-key': { type: 'string', env: 'DOCKERPOD_DOCKER_TLS_KEY', default: '', help: 'key of the client certificate' },

@@ -138,6 +138,7 @@ export function operatorOptions(kubeConfig: KubeConfig, flags: FlagValues, logge
     resyncPeriodMs: Number(flags['resync-period']),
     heartbeatPeriodMs: Number(flags['heartbeat-period']),
     hostFailureGraceMs: Number(flags['host-failure-grace']),
+    dockerCallTimeoutMs: Number(flags['docker-call-timeout']),
     logger,
   };
 }

@@ -34,6 +34,7 @@ export const STANDALONE_FLAGS: FlagTable = {
   listen: { type: 'string', env: 'DOCKERPOD_LISTEN', default: '127.0.0.1:6443', help: 'address:port to serve the API on (:0 picks a free port)' },
   'tls-cert': { type: 'string', env: 'DOCKERPOD_TLS_CERT', default: '', help: 'PEM certificate (and chain) to serve with instead of the self-signed one; required off loopback' },
   'tls-key': { type: 'string', env: 'DOCKERPOD_TLS_KEY', default: '', help: 'PEM key of --tls-cert' },
+  'event-ttl': { type: 'duration', env: 'DOCKERPOD_EVENT_TTL', default: '1h', help: 'Events are removed this long after their last write, as kube-apiserver --event-ttl (0s keeps them)' },
   'in-memory': { type: 'bool', env: 'DOCKERPOD_IN_MEMORY', default: 'false', help: 'keep objects in memory only (nothing persisted)' },
   operator: { type: 'bool', env: 'DOCKERPOD_OPERATOR', default: 'true', help: 'run the operator in this process against the local engine' },
   ...Object.fromEntries(Object.entries(OPERATOR_FLAGS).filter(([name]) => name !== 'kubeconfig' && name !== 'namespace' && name !== 'host-selector').map(([name, spec]) => [name, { ...spec, ...STANDALONE_DEFAULTS[name] }])),
@@ -47,6 +48,8 @@ export interface StandaloneConfig {
   tlsCert?: string;
   tlsKey?: string;
   inMemory: boolean;
+  /** Milliseconds an Event lives after its last write (0: forever). */
+  eventTtlMs: number;
   /** Every flag, for the in-process operator. */
   flags: FlagValues;
 }
@@ -75,7 +78,7 @@ export function parseStandaloneArgs(args: string[], env: NodeJS.ProcessEnv = pro
       `refusing to serve on ${host}: off loopback the API needs a certificate for the address clients use (--tls-cert, --tls-key); the self-signed one made in the data dir covers loopback only`,
     );
   }
-  return { dataDir: resolve(String(flags['data-dir'])), host, port, ...(tlsCert ? { tlsCert, tlsKey } : {}), inMemory: Boolean(flags['in-memory']), flags };
+  return { dataDir: resolve(String(flags['data-dir'])), host, port, ...(tlsCert ? { tlsCert, tlsKey } : {}), inMemory: Boolean(flags['in-memory']), eventTtlMs: Number(flags['event-ttl']), flags };
 }
 
 /** The token of a data dir, made on first start (0600). */
@@ -103,6 +106,7 @@ export async function startStandalone(config: StandaloneConfig): Promise<{ serve
     ...(config.inMemory ? {} : { dataDir: join(config.dataDir, 'objects') }),
     crds: allCrds() as unknown as KubeObject[],
     validators: dockerpodValidators(),
+    eventTtlMs: config.eventTtlMs,
   });
   const kubeconfigPath = join(config.dataDir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml({ server: server.url, token, caData: tls.ca }), { mode: 0o600 });

@@ -14,8 +14,9 @@ import type { WaitingOverride } from '../status/container-status.js';
 import { createOrAdopt } from './create-container.js';
 import { readEnvSources, usesEnvSources, type EnvSourceReader } from './env-sources.js';
 import type { HostBinding } from './hosts.js';
-import type { ImageEvent, ImageManager } from './images.js';
-import { desiredVolumes } from '../planner/volumes.js';
+import type { ImageEvent, ImageManager, ImageResult } from './images.js';
+import { failedMountMessage } from '../planner/projection.js';
+import { desiredVolumes, VOLUME_LABEL } from '../planner/volumes.js';
 import { needsImageUser, runAsNonRootError } from '../planner/run-as-non-root.js';
 import type { ProjectedVolumeWriter } from './projected-volumes.js';
 
@@ -35,6 +36,8 @@ export interface ActuationResult {
   retry?: Error;
   /** A later pass is due after this long (a container waits for a Secret or ConfigMap). */
   requeueAfterMs?: number;
+  /** Containers this pass created (or adopted): with those it saw before, all the pod can have (its look afterwards needs no list). */
+  created: string[];
 }
 
 /**
@@ -48,7 +51,7 @@ export const CONFIG_ERROR_RETRY_MS = 10_000;
 export const stopTimeoutSeconds = (pod: DockerPod): number => Math.max(2, pod.spec.terminationGracePeriodSeconds ?? 30);
 
 class Pass {
-  readonly result: ActuationResult = { changed: false, waiting: new Map(), events: [] };
+  readonly result: ActuationResult = { changed: false, waiting: new Map(), events: [], created: [] };
 
   constructor(
     readonly pod: DockerPod,
@@ -93,40 +96,76 @@ async function collect(p: Pass, actions: PodActions, all: Instance[]): Promise<v
   if (actions.stopSandbox) await p.stop(actions.stopSandbox, 10);
 }
 
+/**
+ * The sandbox of this pass: the live one (started first when it was created but never started), or
+ * a new one created, started and inspected for its IP. Any failure on the way posts the kubelet's
+ * Warning FailedCreatePodSandBox with the engine's words and fails the pass (retried with back-off).
+ */
 async function sandboxOf(p: Pass, actions: PodActions, current: Instance | undefined): Promise<{ id: string; attempt: number; ip: string } | undefined> {
-  if (actions.startSandbox) {
-    p.result.changed = true;
-    await p.host.engine.startContainer(actions.startSandbox.id);
-  }
+  if (actions.startSandbox) await startSandbox(p, actions.startSandbox.id);
   if (!actions.createSandbox) return current && { id: current.id, attempt: current.sandboxAttempt, ip: current.details.ipAddress };
-  const image = await p.images.ensure(p.host.engine, p.pod, { image: p.pod.spec.sandbox?.image ?? p.host.ctx.pauseImage, imagePullPolicy: 'IfNotPresent' }, () => undefined);
-  if (!image.ok) {
-    p.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${image.message}`);
-    p.fail(new Error(image.message));
-    return undefined;
-  }
-  const desired = desiredSandbox(p.pod, p.host.ctx, actions.createSandbox.attempt);
-  p.result.changed = true;
-  const id = await createOrAdopt(p.host.engine, desired);
+  const attempt = actions.createSandbox.attempt;
+  const id = await sandboxStep(p, async () => {
+    const image = await p.images.ensure(p.host.engine, p.pod, { image: p.pod.spec.sandbox?.image ?? p.host.ctx.pauseImage, imagePullPolicy: 'IfNotPresent' }, () => undefined);
+    if (!image.ok) return image.message;
+    p.result.changed = true;
+    return { value: await createOrAdopt(p.host.engine, desiredSandbox(p.pod, p.host.ctx, attempt)) };
+  });
+  if (id === undefined) return undefined;
+  p.result.created.push(id);
   await startSandbox(p, id);
-  const details = await p.host.engine.inspectContainer(id);
-  return { id, attempt: actions.createSandbox.attempt, ip: details?.ipAddress ?? '' };
+  const details = await sandboxStep(p, async () => ({ value: await p.host.engine.inspectContainer(id) }));
+  return { id, attempt, ip: details?.ipAddress ?? '' };
 }
 
-/** The pod's Docker volumes (emptyDirs) before any member that mounts them is created; creating an existing one is a no-op. */
+/**
+ * One step of making a sandbox: its value, or undefined when it could not be had (a message:
+ * the image is missing). A failure or a thrown error posts FailedCreatePodSandBox; a thrown
+ * error is rethrown, a message fails the pass without throwing.
+ */
+async function sandboxStep<T>(p: Pass, step: () => Promise<{ value: T } | string>): Promise<T | undefined> {
+  let outcome: { value: T } | string;
+  try {
+    outcome = await step();
+  } catch (err) {
+    p.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+    throw err;
+  }
+  if (typeof outcome !== 'string') return outcome.value;
+  p.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${outcome}`);
+  p.fail(new Error(outcome));
+  return undefined;
+}
+
+/**
+ * The pod's Docker volumes (emptyDirs) before any member that mounts them is created; creating an
+ * existing one is a no-op. One the engine refuses posts the kubelet's FailedMount Warning and
+ * fails the pass (nothing that mounts it is created; the queue retries with back-off).
+ */
 async function ensureVolumes(p: Pass): Promise<void> {
-  await Promise.all(desiredVolumes(p.pod, p.host.ctx).map((v) => p.host.engine.createVolume(v.name, v.labels, v.driverOpts)));
+  await Promise.all(
+    desiredVolumes(p.pod, p.host.ctx).map(async (v) => {
+      try {
+        await p.host.engine.createVolume(v.name, v.labels, v.driverOpts);
+      } catch (err) {
+        p.event('Warning', 'FailedMount', failedMountMessage(v.labels[VOLUME_LABEL] ?? v.name, (err as Error).message));
+        throw err;
+      }
+    }),
+  );
 }
 
 /** What runc says when the host forbids lowering an OOM score (unprivileged or restricted hosts). */
 const OOM_REFUSED = /can't get final child's PID from pipe|oom_score_adj/;
 
 /**
- * Starts a new sandbox. A host that refuses negative OOM score adjustments is detected on the first
- * refusal: the host's setting is switched off (with a Warning event) and the sandbox is removed, so
- * the next pass recreates it without them instead of leaving the pod stuck.
+ * Starts a sandbox (a new one, or one a pass created without starting it). A host that refuses
+ * negative OOM score adjustments is detected on the first refusal: the host's setting is switched
+ * off (with a Warning event) and the sandbox is removed, so the next pass recreates it without
+ * them instead of leaving the pod stuck.
  */
 async function startSandbox(p: Pass, id: string): Promise<void> {
+  p.result.changed = true;
   try {
     await p.host.engine.startContainer(id);
   } catch (err) {
@@ -178,13 +217,24 @@ async function runsAsRoot(p: Pass, c: Container): Promise<boolean> {
   return true;
 }
 
+/**
+ * A container whose image is not there waits with the kubelet's reason. Nothing else would look at
+ * the pod again, so a failed pull or inspect fails the pass (the queue retries it at once: the
+ * kubelet's ErrImagePull, then ImagePullBackOff), and a pull back-off asks for a pass when it ends.
+ */
+function imageWait(p: Pass, name: string, image: Extract<ImageResult, { ok: false }>): void {
+  p.result.waiting.set(name, { reason: image.reason, message: image.message });
+  if (image.reason === 'ErrImagePull') p.event('Warning', 'Failed', 'Error: ErrImagePull');
+  if (image.reason === 'ErrImagePull' || image.reason === 'ImageInspectError') p.fail(new Error(image.message));
+  if (image.retryInMs !== undefined) p.result.requeueAfterMs = Math.min(p.result.requeueAfterMs ?? image.retryInMs, image.retryInMs);
+}
+
 /** Creates one container to start; undefined when it must wait (image, env config, create error). */
 async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt: number; ip: string }, envSources: () => Promise<EnvSources | Error>): Promise<string | undefined> {
   const c: Container = req.container;
   const image = await p.images.ensure(p.host.engine, p.pod, c, imageEventFor(p));
   if (!image.ok) {
-    p.result.waiting.set(c.name, { reason: image.reason, message: image.message });
-    if (image.reason === 'ErrImagePull') p.event('Warning', 'Failed', 'Error: ErrImagePull');
+    imageWait(p, c.name, image);
     return undefined;
   }
   const values = downward(p, sandbox.ip);
@@ -196,6 +246,7 @@ async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt
   try {
     p.result.changed = true;
     const id = await createOrAdopt(p.host.engine, desired);
+    p.result.created.push(id);
     p.event('Normal', 'Created', `Created container: ${c.name}`);
     return id;
   } catch (err) {
@@ -206,14 +257,23 @@ async function create(p: Pass, req: StartRequest, sandbox: { id: string; attempt
   }
 }
 
+/**
+ * Starts a created container. A failed start waits with the kubelet's RunContainerError (the
+ * engine's own record of it, a `created` container with its error, becomes the lastState
+ * ContainerCannotRun) and fails the pass: nothing else would look at the pod again (Docker sends
+ * no event for a start that failed), and the retry starts it, or restarts it with the crash-loop
+ * back-off when the engine recorded the failure.
+ */
 async function start(p: Pass, id: string, name: string): Promise<void> {
   try {
     p.result.changed = true;
     await p.host.engine.startContainer(id);
     p.event('Normal', 'Started', `Started container ${name}`);
   } catch (err) {
-    // The engine leaves the container `created` with its error: the next observation reports ContainerCannotRun.
-    p.event('Warning', 'Failed', `Error: failed to start container "${name}": ${(err as Error).message}`);
+    const message = `failed to start container "${name}": ${(err as Error).message}`;
+    p.event('Warning', 'Failed', `Error: ${message}`);
+    p.result.waiting.set(name, { reason: 'RunContainerError', message });
+    p.fail(err);
   }
 }
 

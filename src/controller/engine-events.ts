@@ -3,6 +3,11 @@
  * starting, dying, being OOM-killed or destroyed enqueues that pod at once. The stream
  * reconnects after drops and engine restarts with `since` set to the last event seen (replayed
  * duplicates are dropped), with a back-off between attempts.
+ *
+ * Duplicates are known by identity (container, action, time), never by time order: the engine
+ * stamps events with its wall clock, which may step back, and every event after such a step is
+ * "older" than the last one seen (dropping those would leave crashed containers unnoticed until
+ * the resync). What a reconnect cannot replay across a step back, the resync covers.
  */
 import type { Logger } from '../observability/logger.js';
 import { LABEL } from '../planner/labels.js';
@@ -14,13 +19,17 @@ import type { OwnActions } from './own-actions.js';
 // Not 'create': only the operator creates containers with its labels, and a created container changes nothing until it starts.
 const INTERESTING = new Set(['start', 'die', 'oom', 'destroy', 'kill', 'stop']);
 
+/** Events remembered to drop a reconnect's replay (it repeats only those of the last stamp's millisecond, or a few hundred at most). */
+const RECENT_EVENTS = 1024;
+
 /** Keeps one events subscription open per host and maps events to pod keys. */
 export class EngineEventSource {
   private stream: EventStream | undefined;
   private retry: TimerHandle | undefined;
   private stopped = true;
   private lastNano = 0n;
-  private readonly seenAtLast = new Set<string>();
+  /** Identities of the last RECENT_EVENTS events, oldest first. */
+  private readonly recent = new Set<string>();
   private delayMs = 0;
 
   private readonly clock: Clock;
@@ -62,10 +71,11 @@ export class EngineEventSource {
 
   private handle(e: DockerEvent): void {
     const id = `${e.id}/${e.action}/${e.timeNano}`;
-    if (e.timeNano < this.lastNano || this.seenAtLast.has(id)) return;
-    if (e.timeNano > this.lastNano) this.seenAtLast.clear();
+    if (this.recent.has(id)) return;
+    this.recent.add(id);
+    if (this.recent.size > RECENT_EVENTS) this.recent.delete(this.recent.values().next().value as string);
+    // The latest event's stamp, not the highest: after a step back, a reconnect replays from the engine's new time.
     this.lastNano = e.timeNano;
-    this.seenAtLast.add(id);
     this.delayMs = 0;
     const namespace = e.labels[LABEL.namespace];
     const name = e.labels[LABEL.name];

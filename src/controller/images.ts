@@ -4,6 +4,7 @@
  * one pull per image and engine at a time, and the pull back-off (10 s doubling to 300 s) that
  * turns ErrImagePull into ImagePullBackOff.
  */
+import { createHash } from 'node:crypto';
 import type { Container } from '../api/v1alpha1/container.js';
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import { defaultPullPolicy, parseImageReference } from '../api/image-ref.js';
@@ -11,12 +12,20 @@ import type { DockerEngine, RegistryAuth } from '../runtime/docker/types.js';
 import type { Clock } from '../util/clock.js';
 
 /** Outcome of making an image present. */
-export type ImageResult = { ok: true } | { ok: false; reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName'; message: string };
+export type ImageResult =
+  | { ok: true }
+  | {
+    ok: false;
+    reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName' | 'ImageInspectError';
+    message: string;
+    /** After a failed pull (ErrImagePull, ImagePullBackOff): when its back-off ends and a pass may pull again. */
+    retryInMs?: number;
+  };
 
 /** An event to record about an image. */
 export interface ImageEvent {
   type: 'Normal' | 'Warning';
-  reason: 'Pulling' | 'Pulled' | 'Failed' | 'BackOff';
+  reason: 'Pulling' | 'Pulled' | 'Failed' | 'BackOff' | 'InspectFailed';
   message: string;
 }
 
@@ -26,14 +35,30 @@ export type CredentialSource = (pod: DockerPod, registry: string) => Promise<Reg
 const PULL_BACKOFF_INITIAL = 10_000;
 const PULL_BACKOFF_MAX = 300_000;
 
-/** The registry of a reference as Docker resolves it (Docker Hub for short names). */
+/** Names of Docker Hub: Docker's default domain, its legacy index name, and the registry host it pulls from. */
+const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/**
+ * The registry of a reference as Docker resolves it: Docker Hub (`docker.io`) for short names
+ * and for each of the Hub's own names, else the domain exactly, port included (credentials of
+ * `r.example:5000` are not those of `r.example`).
+ */
 export function registryOf(image: string): string {
   const parsed = parseImageReference(image);
-  return parsed.ok && parsed.ref.domain ? parsed.ref.domain : 'docker.io';
+  const domain = parsed.ok ? parsed.ref.domain : undefined;
+  return domain === undefined || DOCKER_HUB_ALIASES.has(domain) ? 'docker.io' : domain;
 }
+
+/**
+ * Which credentials a pull uses, as a digest: pulls of one image with different credentials
+ * (pods of different namespaces) never share one in-flight pull, so a pod never gets an image
+ * through another pod's credentials while they pull at once.
+ */
+const credentialKey = (auth: RegistryAuth | undefined): string => (auth ? createHash('sha256').update(JSON.stringify(auth)).digest('hex') : '-');
 
 /** Pull back-off and in-flight pulls, per engine and image. */
 export class ImageManager {
+  /** Per engine and image: when (monotonic ms) the next pull may start, and the delay that led there. */
   private readonly backoff = new Map<string, { until: number; delay: number }>();
   private readonly inFlight = new Map<string, Promise<void>>();
 
@@ -42,12 +67,24 @@ export class ImageManager {
     private readonly credentials: CredentialSource,
   ) {}
 
-  /** Makes `c.image` present on `engine` per its pull policy; `emit` receives the kubelet's events. */
+  /**
+   * Makes `c.image` present on `engine` per its pull policy; `emit` receives the kubelet's events.
+   * An engine that fails to say whether it has the image gives the kubelet's ImageInspectError
+   * (with a Warning InspectFailed), never a throw.
+   */
   async ensure(engine: DockerEngine, pod: DockerPod, c: Pick<Container, 'image' | 'imagePullPolicy'>, emit: (e: ImageEvent) => void): Promise<ImageResult> {
     const parsed = parseImageReference(c.image);
     if (!parsed.ok) return { ok: false, reason: 'InvalidImageName', message: `Failed to apply default image tag "${c.image}": couldn't parse image reference "${c.image}": ${parsed.reason}` };
     const policy = c.imagePullPolicy ?? defaultPullPolicy(parsed.ref);
-    if (policy !== 'Always' && (await engine.inspectImage(c.image))) {
+    let present: boolean;
+    try {
+      present = policy !== 'Always' && (await engine.inspectImage(c.image)) !== undefined;
+    } catch (err) {
+      const message = `Failed to inspect image "${c.image}": ${(err as Error).message}`;
+      emit({ type: 'Warning', reason: 'InspectFailed', message });
+      return { ok: false, reason: 'ImageInspectError', message };
+    }
+    if (present) {
       emit({ type: 'Normal', reason: 'Pulled', message: `Container image "${c.image}" already present on machine` });
       return { ok: true };
     }
@@ -58,27 +95,30 @@ export class ImageManager {
   private async pull(engine: DockerEngine, pod: DockerPod, image: string, emit: (e: ImageEvent) => void): Promise<ImageResult> {
     const key = `${engine.endpoint}\u0000${image}`;
     const wait = this.backoff.get(key);
-    if (wait && this.clock.now() < wait.until) {
+    // The back-off is kept on the monotonic clock: a wall-clock step neither stretches nor ends it.
+    const now = this.clock.monotonic();
+    if (wait && now < wait.until) {
       emit({ type: 'Normal', reason: 'BackOff', message: `Back-off pulling image "${image}"` });
-      return { ok: false, reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+      return { ok: false, reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"`, retryInMs: wait.until - now };
     }
     emit({ type: 'Normal', reason: 'Pulling', message: `Pulling image "${image}"` });
-    const started = this.clock.now();
+    const started = now;
     try {
-      await this.pullOnce(key, engine, image, await this.credentials(pod, registryOf(image)));
+      const auth = await this.credentials(pod, registryOf(image));
+      await this.pullOnce(`${key}\u0000${credentialKey(auth)}`, engine, image, auth);
     } catch (err) {
       const delay = Math.min(PULL_BACKOFF_MAX, wait ? wait.delay * 2 : PULL_BACKOFF_INITIAL);
-      this.backoff.set(key, { until: this.clock.now() + delay, delay });
+      this.backoff.set(key, { until: this.clock.monotonic() + delay, delay });
       const message = `Failed to pull image "${image}": ${(err as Error).message}`;
       emit({ type: 'Warning', reason: 'Failed', message });
-      return { ok: false, reason: 'ErrImagePull', message };
+      return { ok: false, reason: 'ErrImagePull', message, retryInMs: delay };
     }
     this.backoff.delete(key);
-    emit({ type: 'Normal', reason: 'Pulled', message: `Successfully pulled image "${image}" in ${((this.clock.now() - started) / 1000).toFixed(3)}s` });
+    emit({ type: 'Normal', reason: 'Pulled', message: `Successfully pulled image "${image}" in ${((this.clock.monotonic() - started) / 1000).toFixed(3)}s` });
     return { ok: true };
   }
 
-  /** One pull per image and engine at a time: concurrent callers share it. */
+  /** One pull per image, engine and credentials at a time: concurrent callers with the same ones share it. */
   private pullOnce(key: string, engine: DockerEngine, image: string, auth: RegistryAuth | undefined): Promise<void> {
     let pending = this.inFlight.get(key);
     if (!pending) {
@@ -99,9 +139,22 @@ function candidates(registry: string): string[] {
   return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'https://index.docker.io/v1', 'registry-1.docker.io'];
 }
 
-/** Credentials for `registry` from a `.dockerconfigjson` document, if it has any. */
+/**
+ * The document, or an error that does not quote it: JSON.parse's own message quotes the text
+ * ("Unexpected token 'd', "{"auths": ..." is not valid JSON"), credentials included, and a pull
+ * failure's message goes to an Event and the pod's status.
+ */
+function parseDockerConfig(json: string): DockerConfigJson {
+  try {
+    return JSON.parse(json) as DockerConfigJson;
+  } catch {
+    throw new Error('.dockerconfigjson is not valid JSON');
+  }
+}
+
+/** Credentials for `registry` from a `.dockerconfigjson` document, if it has any; throws without quoting a document that is not JSON. */
 export function authFromDockerConfig(json: string, registry: string): RegistryAuth | undefined {
-  const auths = (JSON.parse(json) as DockerConfigJson).auths ?? {};
+  const auths = parseDockerConfig(json).auths ?? {};
   const key = candidates(registry).find((k) => auths[k] !== undefined);
   const entry = key === undefined ? undefined : auths[key];
   if (!entry || key === undefined) return undefined;

@@ -63,6 +63,14 @@ export interface OperatorOptions {
   heartbeatPeriodMs?: number;
   /** NotReady for this long puts a host's pods in phase Unknown (default 40 s). */
   hostFailureGraceMs?: number;
+  /** Deadline of one heartbeat, ping and info together (default 5 s): a host whose engine misses it goes NotReady. */
+  heartbeatTimeoutMs?: number;
+  /**
+   * Deadline of one ordinary Docker call on every host (`--docker-call-timeout`, default 120 s; a
+   * stop adds its grace period): a pass whose engine stops answering fails after it and is retried
+   * with back-off, instead of holding a worker.
+   */
+  dockerCallTimeoutMs?: number;
   logger: Logger;
   clock?: Clock;
   /** Informer watchdog (default 70 s). */
@@ -234,7 +242,7 @@ export class Operator {
       clock: this.clock,
       logger: o.logger,
       localAddress: o.localAddress,
-      ...defined({ implicit: o.implicitHost, probe: o.probe, hostFailureGraceMs: o.hostFailureGraceMs }),
+      ...defined({ implicit: o.implicitHost, probe: o.probe, hostFailureGraceMs: o.hostFailureGraceMs, heartbeatTimeoutMs: o.heartbeatTimeoutMs, callTimeoutMs: o.dockerCallTimeoutMs }),
       connect: (options, name) => announcingOwnActions(instrument((o.connect ?? connectEngine)(options, name), (call) => this.metrics.dockerCall(name, call)), this.own),
       partition: selectorLabels(o.hostSelector),
       onChange: (name, change) => this.hostChanged(name, change),

@@ -20,8 +20,9 @@ import { actuate, type PodEvent } from './actuator.js';
 import type { HostBinding, HostResolver, Placement } from './hosts.js';
 import type { ImageManager } from './images.js';
 import type { ProbeManager, ProbeView } from './probe-manager.js';
-import { observePod } from './observe-pod.js';
+import { observeContainers, observePod } from './observe-pod.js';
 import { DEFAULT_REFRESH_MS, ProjectedVolumeWriter } from './projected-volumes.js';
+import { EngineTimes } from './engine-times.js';
 import { teardownPod } from './teardown.js';
 import type { ReconcileResult } from './work-queue.js';
 
@@ -72,8 +73,12 @@ export class PodReconciler {
   /** What each pod's configMap and secret volumes hold. */
   private readonly volumes: ProjectedVolumeWriter;
 
+  /** The engine's timestamps pinned to the monotonic clock, so a wall-clock step cannot freeze or skip a back-off. */
+  private readonly times: EngineTimes;
+
   constructor(private readonly deps: PodReconcilerDeps) {
     this.volumes = new ProjectedVolumeWriter(deps.projectedVolumeRefreshMs ?? DEFAULT_REFRESH_MS, deps.clock);
+    this.times = new EngineTimes(deps.clock);
   }
 
   /** One pass for `key`; throws to have the queue retry with back-off. `reconcileID` (the queue's, per pass) goes into its log line. */
@@ -93,6 +98,7 @@ export class PodReconciler {
     this.written.delete(uid);
     this.deps.probes?.forget(uid);
     this.volumes.forget(uid);
+    this.times.forget(uid);
     this.deps.hosts.release(uid);
   }
 
@@ -140,10 +146,24 @@ export class PodReconciler {
       return {};
     }
     // The first look at the engine is a read: it runs while the binding is written, never a mutation before it.
-    const observing = observePod(host.engine, host.ctx.instance, pod.metadata.uid ?? '');
+    const observing = this.observe(pod, host);
     observing.catch(() => undefined);
     if (placement.fresh) pod = await this.bind(pod, host, report);
     return this.converge(pod, host, report, await observing);
+  }
+
+  /**
+   * The pod's containers on its engine (listed; with `known`, those containers inspected, no list).
+   * An engine that cannot say posts the kubelet's Warning FailedSync ("error determining status:
+   * ...") and fails the pass, which the queue retries.
+   */
+  private async observe(pod: DockerPod, host: HostBinding, known?: readonly string[]): Promise<PodObservation> {
+    try {
+      return await (known ? observeContainers(host.engine, known) : observePod(host.engine, host.ctx.instance, pod.metadata.uid ?? ''));
+    } catch (err) {
+      this.deps.events.record(pod, 'Warning', 'FailedSync', `error determining status: ${(err as Error).message}`);
+      throw err;
+    }
   }
 
   /** A pod without a Ready host: waiting for room, on a host that is down or gone, or refused everywhere. */
@@ -242,16 +262,27 @@ export class PodReconciler {
     let obs = observed;
     let probes = this.probeViews(pod, host, obs);
     const unhealthy = unhealthyOf(probes);
-    const actions = computePodActions({ pod, obs, ctx: host.ctx, now, finished, unhealthy });
-    const result = await actuate({ pod, host, actions, observed: allInstances(obs), sources: this.deps.client, volumes: this.volumes }, this.deps.images);
-    this.emit(pod, result.events);
+    // Planned on the engine's stamps as the monotonic clock saw them; the status shows the engine's own.
+    const planned = this.times.restate(uid, obs);
+    const actions = computePodActions({ pod, obs: planned, ctx: host.ctx, now, finished, unhealthy });
+    const result = await actuate({ pod, host, actions, observed: allInstances(planned), sources: this.deps.client, volumes: this.volumes }, this.deps.images);
     report.actions.push(...describeActions(result.events));
-    if (result.changed) {
-      obs = await observePod(host.engine, host.ctx.instance, uid);
-      probes = this.probeViews(pod, host, obs);
+    try {
+      if (result.changed) {
+        // The pass knows every container the pod can have: what it saw, and what it created.
+        obs = await this.observe(pod, host, [...allInstances(obs).map((i) => i.id), ...result.created]);
+        // Pin what this pass started while it is fresh: a step before the next pass must not stretch its run.
+        this.times.restate(uid, obs);
+        probes = this.probeViews(pod, host, obs);
+      }
+      const waiting = new Map([...actions.waiting, ...result.waiting]);
+      await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded, probes }), report);
+    } finally {
+      // The pass's Events (Created, Started, ...) are recorded after its status is written, failed
+      // or not: their writes run in the background, and issued first they compete with the reads
+      // and the status write that make the pod Ready (bench/README.md, "Where the time goes at C = 1").
+      this.emit(pod, result.events);
     }
-    const waiting = new Map([...actions.waiting, ...result.waiting]);
-    await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded, probes }), report);
     if (result.retry) throw result.retry;
     return requeue(actions.requeueAfterMs, untilDeadline(deadlineAt, now), result.requeueAfterMs, this.volumeRefreshIn(pod, finished), afterKill(unhealthy));
   }

@@ -15,7 +15,7 @@ import {
   containerProbesFor, dueProbes, isReady, isStarted, probeSpec, recordResult, type ContainerProbes, type ProbeKind,
 } from '../planner/probes.js';
 import type { DockerEngine } from '../runtime/docker/types.js';
-import type { Clock } from '../util/clock.js';
+import { monotonicView, type Clock } from '../util/clock.js';
 import { TimerWheel } from '../util/timer-wheel.js';
 import type { HostBinding } from './hosts.js';
 import { ProbeRunner } from './probe-runner.js';
@@ -50,7 +50,6 @@ export interface ProbeManagerDeps {
 }
 
 const hasProbes = (c: Container): boolean => Boolean(c.startupProbe ?? c.livenessProbe ?? c.readinessProbe);
-const startedAtOf = (iso: string): number => Date.parse(iso) || 0;
 
 /** Probe workers of all pods (see the module comment). */
 export class ProbeManager {
@@ -59,7 +58,9 @@ export class ProbeManager {
   private readonly runners = new WeakMap<DockerEngine, ProbeRunner>();
 
   constructor(private readonly deps: ProbeManagerDeps) {
-    this.wheel = new TimerWheel(deps.clock, (key) => this.fire(key), { onError: (err, key) => deps.logger.warn('probe failed to run', { key, error: (err as Error).message }) });
+    // Probe times live on the monotonic clock (as the kubelet's tickers do): a wall-clock step
+    // neither fires every probe at once (forward) nor stops them for the size of the step (back).
+    this.wheel = new TimerWheel(monotonicView(deps.clock), (key) => this.fire(key), { onError: (err, key) => deps.logger.warn('probe failed to run', { key, error: (err as Error).message }) });
   }
 
   /** Matches the workers to the pod's running containers and returns what the probes say, by container name. */
@@ -74,7 +75,7 @@ export class ProbeManager {
         this.drop(key);
         continue;
       }
-      const worker = this.workerFor(key, pod, c, { id: current.id, startedAt: startedAtOf(current.details.startedAt), sandboxId: sandbox.id, engine: host.engine });
+      const worker = this.workerFor(key, pod, c, { id: current.id, startedAt: this.monotonicStart(current.details.startedAt), sandboxId: sandbox.id, engine: host.engine });
       views.set(c.name, { ready: isReady(worker.probes), started: isStarted(worker.probes), ...(worker.unhealthy ? { unhealthy: worker.unhealthy } : {}) });
     }
     return views;
@@ -89,6 +90,16 @@ export class ProbeManager {
   stop(): void {
     this.wheel.clear();
     this.workers.clear();
+  }
+
+  /**
+   * When a container started, on the monotonic clock: its age by the wall clock now (the engine's
+   * startedAt is wall time), never negative: a start in the future means the clock stepped back
+   * since (or a skewed engine), and it counts as a start just now.
+   */
+  private monotonicStart(startedAt: string): number {
+    const wall = Date.parse(startedAt) || 0;
+    return this.deps.clock.monotonic() - Math.max(0, this.deps.clock.now() - wall);
   }
 
   private workerFor(key: string, pod: DockerPod, c: Container, instance: { id: string; startedAt: number; sandboxId: string; engine: DockerEngine }): Worker {
@@ -114,7 +125,7 @@ export class ProbeManager {
   }
 
   private reschedule(key: string, worker: Worker): void {
-    for (const { kind, at } of dueProbes(worker.probes, worker.container, this.deps.clock.now())) {
+    for (const { kind, at } of dueProbes(worker.probes, worker.container, this.deps.clock.monotonic())) {
       if (!worker.inFlight.has(kind)) this.wheel.schedule(`${key}#${kind}`, at);
     }
   }
@@ -132,7 +143,7 @@ export class ProbeManager {
     const state = worker.probes[kind];
     if (!spec || !state) return;
     worker.inFlight.add(kind);
-    const startedAt = this.deps.clock.now();
+    const startedAt = this.deps.clock.monotonic();
     const outcome = await this.runnerOf(worker.engine).run(kind, spec, { containerId: worker.containerId, sandboxId: worker.sandboxId, ...(worker.container.ports ? { ports: worker.container.ports } : {}) });
     worker.inFlight.delete(kind);
     // The instance was replaced or dropped while the attempt ran: its result means nothing now.

@@ -6,6 +6,7 @@
 import type { DockerPod } from '../api/v1alpha1/dockerpod.js';
 import { LABEL } from '../planner/labels.js';
 import type { Instance } from '../planner/observe.js';
+import { desiredVolumes } from '../planner/volumes.js';
 import type { Clock } from '../util/clock.js';
 import type { PodEvent } from './actuator.js';
 import type { HostBinding } from './hosts.js';
@@ -33,16 +34,19 @@ export async function teardownPod(host: HostBinding, pod: DockerPod, clock: Cloc
   const obs = await observePod(host.engine, host.ctx.instance, uid);
   const members = [...obs.containers.values()].flat().filter((i) => i.details.running);
   const events: PodEvent[] = members.map((i) => ({ type: 'Normal', reason: 'Killing', message: `Stopping container ${i.container}` }));
-  const deadline = clock.now() + gracePeriodSeconds(pod) * 1000;
-  const hookEvents = await Promise.all(members.map((i) => runPreStop(host, pod, i, deadline - clock.now())));
+  // On the monotonic clock: a wall-clock step during the hooks must not stretch (or cut) the grace period.
+  const deadline = clock.monotonic() + gracePeriodSeconds(pod) * 1000;
+  const hookEvents = await Promise.all(members.map((i) => runPreStop(host, pod, i, deadline - clock.monotonic())));
   events.push(...hookEvents.filter((e): e is PodEvent => e !== undefined));
   // The stop gets what the hooks left of the grace period, at least 2 s.
-  const stopSeconds = Math.max(2, Math.ceil((deadline - clock.now()) / 1000));
+  const stopSeconds = Math.max(2, Math.ceil((deadline - clock.monotonic()) / 1000));
   await Promise.all(members.map((i) => host.engine.stopContainer(i.id, stopSeconds)));
   await Promise.all(obs.sandboxes.filter((s) => s.details.running).map((s) => host.engine.stopContainer(s.id, 10)));
   const everything = [...obs.sandboxes, ...[...obs.containers.values()].flat(), ...obs.unknown];
   await Promise.all(everything.map((i) => host.engine.removeContainer(i.id, { force: true, removeVolumes: true })));
-  const volumes = await host.engine.listVolumes({ [LABEL.managedBy]: host.ctx.instance, [LABEL.uid]: uid });
-  await Promise.all(volumes.map((v) => host.engine.removeVolume(v)));
+  const labelled = await host.engine.listVolumes({ [LABEL.managedBy]: host.ctx.instance, [LABEL.uid]: uid });
+  // By name too: a volume that lost its labels to an engine shutdown while in use is not found by them (see DockerEngine.createVolume).
+  const volumes = new Set([...labelled, ...desiredVolumes(pod, host.ctx).map((v) => v.name)]);
+  await Promise.all([...volumes].map((v) => host.engine.removeVolume(v)));
   return events;
 }

@@ -15,6 +15,9 @@
  *   - 410 Gone (ERROR event or HTTP status)    -> relist at once (back-off first if the version
  *                                                 came straight from a list: no list/410 storm);
  *   - any other error                          -> back-off, then relist.
+ * The back-off doubles at each pause and starts afresh only after a watch that delivered an event
+ * or bookmark or stayed open a while, never after a successful list alone (lists that answer while
+ * every watch is refused must not loop).
  * A relist is diffed against the cache: add, update or delete only for what changed.
  */
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
@@ -78,6 +81,12 @@ type InformerEvent = 'add' | 'update' | 'delete';
 type Handler<T> = (obj: T, old: T) => void;
 type Query = Record<string, string | number | boolean | undefined>;
 
+/**
+ * A watch open this long before it ended shows the server serves watches, so the back-off starts
+ * afresh at the next trouble; shorter ones (refused, 410 at once, closed at once) do not.
+ */
+const HEALTHY_WATCH_MS = 1000;
+
 const silent: InformerLogger = { info: () => undefined, warn: () => undefined };
 
 /** The HTTP status of a client-node watch error, or the `code` of an ERROR event's Status. */
@@ -114,6 +123,11 @@ class WatchAttempt {
   private controller: AbortController | undefined;
   private finished = false;
   private lines = 0;
+  /** Events and bookmarks handed on (ERROR lines are not). */
+  private delivered = 0;
+  /** When the server answered 200 and the stream began; unset while waiting, or when it refused. */
+  private openedAt: number | undefined;
+  private endedAt = 0;
   private timer: TimerHandle | undefined;
 
   constructor(
@@ -130,7 +144,9 @@ class WatchAttempt {
     this.opened = opening.then(
       (controller) => {
         this.controller = controller;
+        // client-node returns only after calling done() when the answer was not 200.
         if (this.finished) controller.abort();
+        else this.openedAt = this.clock.now();
       },
       (err: unknown) => this.fail(err),
     );
@@ -139,6 +155,14 @@ class WatchAttempt {
   /** Ends the attempt without a restart; the request is aborted now or as soon as it can be. */
   cancel(): void {
     this.finish('stopped');
+  }
+
+  /**
+   * Whether this watch showed that the server serves watches: it delivered an event or bookmark, or
+   * stayed open for HEALTHY_WATCH_MS. A refused watch, or one that failed or ended at once, did not.
+   */
+  provedHealthy(): boolean {
+    return this.delivered > 0 || (this.openedAt !== undefined && this.endedAt - this.openedAt >= HEALTHY_WATCH_MS);
   }
 
   private arm(): void {
@@ -151,6 +175,7 @@ class WatchAttempt {
     this.lines++;
     this.arm();
     if (type === 'ERROR') return this.fail(obj);
+    this.delivered++;
     this.onEvent(type, obj);
   }
 
@@ -168,6 +193,7 @@ class WatchAttempt {
   private finish(outcome: Outcome): void {
     if (this.finished) return;
     this.finished = true;
+    this.endedAt = this.clock.now();
     this.timer?.cancel();
     this.controller?.abort();
     this.resolveOutcome(outcome);
@@ -299,7 +325,9 @@ export class Informer<T extends CachedObject> {
       const result = await Promise.race([this.options.list(), this.stopped]);
       if (result === undefined || this.isStopped()) return false;
       this.replace(result.items, result.metadata?.resourceVersion ?? '');
-      this.delayMs = this.backoff.initialMs;
+      // The back-off is not reset here: a list that answers while every watch fails (429 shedding,
+      // RBAC without `watch`) would otherwise relist every initial delay, forever. Only a watch
+      // that proves healthy (watchCycle) resets it.
       this.markSynced();
       return true;
     } catch (err) {
@@ -318,6 +346,7 @@ export class Informer<T extends CachedObject> {
     this.track(attempt.opened);
     const outcome = await attempt.outcome;
     this.attempt = undefined;
+    if (attempt.provedHealthy()) this.delayMs = this.backoff.initialMs;
     const next = NEXT[outcome];
     if (next.restart) this.noteRestart(outcome, attempt.error);
     if (next.backoff || (outcome === 'expired' && this.rvFromList)) await this.pause();
@@ -366,7 +395,6 @@ export class Informer<T extends CachedObject> {
       this.rv = rv;
       this.rvFromList = false;
     }
-    this.delayMs = this.backoff.initialMs;
   }
 
   private upsert(obj: T): void {

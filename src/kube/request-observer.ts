@@ -16,6 +16,8 @@ export interface ObservedRequest {
   method: string;
   /** `host:port` of the server (IPv6 in brackets). */
   host: string;
+  /** The request's path, without its query (which resource: a benchmark tells Event writes from DockerPod writes by it). */
+  path: string;
   /** The HTTP status code, or `<error>` when no response came. */
   code: string;
   /** From the request being handed to the agent to its response headers (or failure). */
@@ -48,19 +50,19 @@ export function observeAgent<T extends Agent>(agent: T, observers: () => Iterabl
   if (typeof original !== 'function') return agent;
   OBSERVED.add(agent);
   target.addRequest = function (this: Agent, req, options, ...rest) {
-    track(req, req.method, hostOf(options), observers);
+    track(req, { method: req.method, host: hostOf(options), path: req.path.split('?')[0] ?? '' }, observers);
     original.call(this, req, options, ...rest);
   };
   return agent;
 }
 
-function track(req: ClientRequest, method: string, host: string, observers: () => Iterable<RequestObserver>): void {
+function track(req: ClientRequest, target: Pick<ObservedRequest, 'method' | 'host' | 'path'>, observers: () => Iterable<RequestObserver>): void {
   const started = performance.now();
   let reported = false;
   const report = (code: string): void => {
     if (reported) return;
     reported = true;
-    const observed = { method, host, code, durationMs: performance.now() - started };
+    const observed = { ...target, code, durationMs: performance.now() - started };
     for (const observer of observers()) {
       try {
         observer(observed);

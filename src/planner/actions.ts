@@ -83,10 +83,17 @@ function sandboxProblem(pod: DockerPod, input: PlanInput, sandbox: Instance | un
 /** Names of every spec container, init containers included. */
 const specNamesOf = (pod: DockerPod): Set<string> => new Set([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => c.name));
 
-/** Older instances beyond the newest two of each container (the current one and its last state) are garbage. */
-function garbage(pod: DockerPod, obs: PodObservation): Instance[] {
+/**
+ * Older instances beyond the newest two of each container (the current one and its last state)
+ * are garbage. A container this pass starts again keeps only its newest instance, which the new
+ * one turns into its last state: counted before the start, a third instance would stay until some
+ * later pass, which may never come (nothing changes on the engine any more).
+ */
+function garbage(pod: DockerPod, obs: PodObservation, actions: PodActions): Instance[] {
   const specNames = specNamesOf(pod);
-  const extra = [...obs.containers.entries()].flatMap(([name, list]) => (specNames.has(name) ? list.slice(2) : []));
+  const starting = new Set(actions.start.map((s) => s.container.name));
+  const removed = new Set(actions.remove.map((i) => i.id));
+  const extra = [...obs.containers.entries()].flatMap(([name, list]) => (specNames.has(name) ? list.filter((i) => !removed.has(i.id)).slice(starting.has(name) ? 1 : 2) : []));
   return [...obs.sandboxes.slice(1), ...extra, ...obs.unknown];
 }
 
@@ -99,6 +106,8 @@ function removedFromSpec(pod: DockerPod, obs: PodObservation): Array<{ instance:
 interface ContainerDecision {
   start?: StartRequest;
   startExisting?: Instance;
+  /** A never-started instance of an older spec, removed before its replacement is created. */
+  remove?: Instance;
   kill?: { instance: Instance; reason: string };
   waiting?: WaitingOverride & { readyAt: number };
 }
@@ -131,6 +140,17 @@ function decideMissing(input: PlanInput, c: Container, newest: Instance | undefi
   return { start: { container: c, attempt: newest ? newest.attempt + 1 : carriedRestarts(input.pod, c.name), backoff: 0, reason: 'new' } };
 }
 
+/**
+ * A created, never-started instance (a pass interrupted between create and start) is started as it
+ * is only when it has the current spec. One of an older spec, the spec having changed while no
+ * pass could start it, is removed and the current spec created instead: started, it would run the
+ * old spec under a status that reports the new generation, and no later pass would look again.
+ */
+function adoptOrReplace(c: Container, created: Instance, init: boolean): ContainerDecision {
+  if (created.specHash === memberHash(c)) return { startExisting: created };
+  return { remove: created, start: { container: c, attempt: created.attempt + 1, backoff: 0, reason: 'changed', ...(init ? { init } : {}) } };
+}
+
 function decideRunning(c: Container, current: Instance): ContainerDecision {
   if (current.specHash === memberHash(c)) return {};
   return {
@@ -146,7 +166,7 @@ function decide(input: PlanInput, c: Container, sandboxAttempt: number): Contain
   const unhealthy = input.unhealthy?.get(c.name);
   if (newest.details.running && unhealthy) return { kill: { instance: newest, reason: unhealthy } };
   if (newest.details.running) return decideRunning(c, newest);
-  if (neverStarted(newest)) return { startExisting: newest };
+  if (neverStarted(newest)) return adoptOrReplace(c, newest, false);
   return restartAfter(input, c, newest);
 }
 
@@ -155,6 +175,7 @@ function apply(input: PlanInput, c: Container, d: ContainerDecision, actions: Po
   if (d.kill) actions.kill.push(d.kill);
   if (d.start) actions.start.push(d.start);
   if (d.startExisting) actions.startExisting.push(d.startExisting);
+  if (d.remove) actions.remove.push(d.remove);
   if (d.waiting) {
     actions.waiting.set(c.name, { reason: d.waiting.reason, message: d.waiting.message });
     const after = Math.max(1, d.waiting.readyAt - input.now);
@@ -173,7 +194,7 @@ function decideInit(input: PlanInput, c: Container, sandboxAttempt: number): Con
     return { start: { container: c, attempt: newest ? newest.attempt + 1 : carriedRestarts(input.pod, c.name, true), backoff: 0, reason: 'new', init: true } };
   }
   if (newest.details.running) return {};
-  if (neverStarted(newest)) return { startExisting: newest };
+  if (neverStarted(newest)) return adoptOrReplace(c, newest, true);
   if (hasTerminated(newest) && newest.details.exitCode === 0) return 'done';
   // Under Never the failure ends the pod.
   return input.pod.spec.restartPolicy === 'Never' ? {} : restartInit(input, c, newest);
@@ -222,9 +243,16 @@ function finish(obs: PodObservation, actions: PodActions): PodActions {
 
 /** The actions that bring the pod toward its spec. */
 export function computePodActions(input: PlanInput): PodActions {
+  const actions = planPod(input);
+  // Garbage last: which containers start again decides how many old instances each keeps.
+  actions.remove.push(...garbage(input.pod, input.obs, actions));
+  return actions;
+}
+
+/** Every action but the garbage collection. */
+function planPod(input: PlanInput): PodActions {
   const { pod, obs } = input;
   const actions = emptyActions();
-  actions.remove.push(...garbage(pod, obs));
   actions.kill.push(...removedFromSpec(pod, obs));
   if (input.finished) return finish(obs, actions);
   const sandbox = obs.sandboxes[0];

@@ -55,14 +55,14 @@ export interface ProbeState {
   readonly kind: ProbeKind;
   /** The container instance probed (a new id means a new worker). */
   readonly containerId: string;
-  /** When the instance started running, ms since the epoch: initialDelaySeconds counts from it. */
+  /** When the instance started running, in ms on the caller's clock (the probe manager's is monotonic): initialDelaySeconds counts from it. */
   readonly containerStartedAt: number;
   /** The published value (the kubelet's results manager). */
   readonly value: ProbeResult;
   /** The last counted result and how many times in a row it came. */
   readonly lastResult?: 'Success' | 'Failure';
   readonly run: number;
-  /** When the last attempt began, ms since the epoch. */
+  /** When the last attempt began, on the same clock. */
   readonly lastProbeAt?: number;
   /** After a liveness or startup failure: nothing more until a new instance. */
   readonly onHold: boolean;
@@ -111,7 +111,7 @@ export function isFinished(state: ProbeState): boolean {
 }
 
 /**
- * When the next attempt is due (ms since the epoch, never before `now`), or undefined when
+ * When the next attempt is due (on the clock of `now`, never before it), or undefined when
  * none is: finished, gated by startup, or stopped by termination.
  */
 export function nextProbeAt(state: ProbeState, spec: Probe, now: number, gate: ProbeGate): number | undefined {

@@ -10,8 +10,13 @@ export interface TimerHandle {
 
 /** The operations on time the project uses. */
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch: wall time, for timestamps. It may step (NTP, an operator, a VM resume). */
   now(): number;
+  /**
+   * Milliseconds on a monotonic clock with an arbitrary origin: for measuring how long something
+   * took or has waited in memory. Never steps, unlike now(); timers run on it.
+   */
+  monotonic(): number;
   /** Runs `fn` after `ms` milliseconds (never keeps the process alive on its own). */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Resolves after `ms` milliseconds, or at once when `signal` aborts. */
@@ -21,6 +26,7 @@ export interface Clock {
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
     t.unref();
@@ -41,6 +47,20 @@ export const systemClock: Clock = {
 };
 
 /**
+ * `clock` seen through its monotonic time: now() is clock.monotonic(), which never steps. For
+ * components that keep deadlines in memory (a timer wheel, probe periods) and must not see the
+ * wall clock jump; timers are the clock's own.
+ */
+export function monotonicView(clock: Clock): Clock {
+  return {
+    now: () => clock.monotonic(),
+    monotonic: () => clock.monotonic(),
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+  };
+}
+
+/**
  * A manual clock for tests: time only moves with `advance()`, which fires due timers in order.
  * `step()` changes the wall time without firing anything, to simulate a clock step.
  */
@@ -58,6 +78,11 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.current + this.offset;
+  }
+
+  /** The time timers run on: moved only by advance(), never by step(). */
+  monotonic(): number {
+    return this.current;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {

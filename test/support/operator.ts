@@ -13,6 +13,7 @@ import { silentLogger, createLogger, type Logger } from '../../src/observability
 import { connectEngine } from '../../src/runtime/docker/dockerode-engine.js';
 import { CallCounter, instrument } from '../../src/runtime/docker/instrumented-engine.js';
 import type { DockerEngine } from '../../src/runtime/docker/types.js';
+import { defined } from '../../src/util/objects.js';
 import { startTestApiServer, type TestApiServer } from './apiserver.js';
 import type { DockerScope } from './docker-scope.js';
 import { engineConnectOptions, TEST_IMAGES, type EngineName } from './engines.js';
@@ -40,6 +41,10 @@ export interface TestOperatorOptions {
   resyncPeriodMs?: number;
   heartbeatPeriodMs?: number;
   hostFailureGraceMs?: number;
+  /** Deadline of one heartbeat (the operator's default: 5 s). */
+  heartbeatTimeoutMs?: number;
+  /** Deadline of one ordinary Docker call (the operator's default: 120 s). */
+  dockerCallTimeoutMs?: number;
   hostSelector?: string;
   /** How often running pods' configMap and secret volumes are re-checked (the operator's default: 60 s). */
   projectedVolumeRefreshMs?: number;
@@ -49,6 +54,8 @@ export interface TestOperatorOptions {
   negativeOomScores?: boolean;
   /** Where the operator logs (default: nowhere, or stderr with DOCKERPOD_TEST_LOG). */
   logger?: Logger;
+  /** Wraps every engine client the operator connects, inside the call counter (fault injection: test/support/faulty-engine.ts). */
+  wrapEngine?: (engine: DockerEngine) => DockerEngine;
 }
 
 /** Starts an operator for `scope` and waits for its caches to sync. */
@@ -77,11 +84,12 @@ export async function startTestOperator(scope: DockerScope, options: TestOperato
       : { implicitHost: { name: 'local', connection: engineConnectOptions(engineName), hostIP: '127.0.0.1', policy: { allowHostNamespaces: false, allowPrivileged: false, allowedHostPaths: [] } } }),
     ...(options.hostSelector ? { hostSelector: options.hostSelector } : {}),
     localAddress: '127.0.0.1',
-    connect: (connection) => instrument(connectEngine(connection), calls.record),
+    connect: (connection) => instrument((options.wrapEngine ?? ((e: DockerEngine) => e))(connectEngine(connection)), calls.record),
     concurrency: 8,
     resyncPeriodMs: options.resyncPeriodMs ?? 60_000,
     heartbeatPeriodMs: options.heartbeatPeriodMs ?? 10_000,
     ...(options.hostFailureGraceMs !== undefined ? { hostFailureGraceMs: options.hostFailureGraceMs } : {}),
+    ...defined({ heartbeatTimeoutMs: options.heartbeatTimeoutMs, dockerCallTimeoutMs: options.dockerCallTimeoutMs }),
     ...(options.projectedVolumeRefreshMs !== undefined ? { projectedVolumeRefreshMs: options.projectedVolumeRefreshMs } : {}),
     logger,
   });

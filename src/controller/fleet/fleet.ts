@@ -10,6 +10,7 @@ import type { DockerPod } from '../../api/v1alpha1/dockerpod.js';
 import type { Logger } from '../../observability/logger.js';
 import type { HostPolicy } from '../../planner/admission.js';
 import { unixSocketOf, type SecurityPolicy } from '../../planner/security-policy.js';
+import { abandonable, CallAbandoner } from '../../runtime/docker/abandonable-engine.js';
 import { connectEngine, type EngineConnectOptions, type EngineVersion } from '../../runtime/docker/dockerode-engine.js';
 import { classifyEngineError } from '../../runtime/docker/engine-errors.js';
 import type { DockerEngine, EngineInfo } from '../../runtime/docker/types.js';
@@ -47,6 +48,8 @@ export interface FleetOptions {
   probe?: (options: EngineConnectOptions, signal?: AbortSignal) => Promise<EngineVersion>;
   /** Deadline of one heartbeat (default 5 s). */
   heartbeatTimeoutMs?: number;
+  /** Deadline of one ordinary call of every engine client the fleet makes (the client's default, 120 s, when absent). */
+  callTimeoutMs?: number;
   /** A host NotReady for this long puts its pods in phase Unknown (default 40 s). */
   hostFailureGraceMs?: number;
   onChange?: (hostName: string, change: HostChange) => void;
@@ -72,6 +75,8 @@ interface Entry {
   transitionMs: number;
   problem?: { reason: string; message: string };
   binding?: HostBinding;
+  /** Ends the calls in flight on the host's engine when it goes NotReady, so they free their workers. */
+  abandoner: CallAbandoner;
 }
 
 interface Reservation { host: string; demand: PodDemand }
@@ -148,7 +153,7 @@ export class Fleet implements HostResolver {
     const name = host.metadata.name ?? '';
     const entry = this.entries.get(name);
     if (!entry) {
-      this.entries.set(name, { host, ready: false, transitionMs: this.options.clock.now() });
+      this.entries.set(name, { host, ready: false, transitionMs: this.options.clock.now(), abandoner: new CallAbandoner() });
       return;
     }
     const changed = JSON.stringify(entry.host.spec) !== JSON.stringify(host.spec) || JSON.stringify(entry.host.metadata.labels) !== JSON.stringify(host.metadata.labels);
@@ -199,7 +204,10 @@ export class Fleet implements HostResolver {
     if (entry.conn?.key === key) return entry.conn;
     const { options, engineVersion } = await negotiatedOptions(base, this.options.probe, signal);
     const apiVersion = options.apiVersion ?? '';
-    entry.conn = { key, engine: (this.options.connect ?? connectEngine)(options, name), apiVersion };
+    // Only the client gets the call deadline: the version probe above keeps its own (10 s) within the heartbeat's.
+    const callTimeoutMs = this.options.callTimeoutMs;
+    const engine = (this.options.connect ?? connectEngine)(callTimeoutMs ? { ...options, timeoutMs: callTimeoutMs } : options, name);
+    entry.conn = { key, engine: abandonable(engine, entry.abandoner), apiVersion };
     this.options.logger.info('connected to Docker engine', { host: name, endpoint: base.endpoint, engineVersion, apiVersion });
     return entry.conn;
   }
@@ -226,6 +234,8 @@ export class Fleet implements HostResolver {
     if (!entry.ready) return;
     entry.ready = false;
     entry.transitionMs = this.options.clock.now();
+    // Calls still waiting on this engine would hold their passes' workers until their own deadline (120 s by default).
+    entry.abandoner.abandon(`DockerHost ${entry.host.metadata.name ?? ''} went NotReady (${problem.reason}: ${problem.message})`);
     this.options.onChange?.(entry.host.metadata.name ?? '', 'notReady');
   }
 

@@ -15,7 +15,7 @@ import Docker from 'dockerode';
 import { parseImageReference } from '../../api/image-ref.js';
 import { openExec, openLogs, type StreamContext } from './dockerode-streams.js';
 import {
-  DockerError, type ContainerCreateBody, type ContainerDetails, type ContainerStateName, type ContainerSummary, type DockerEngine,
+  DockerError, isConflict, type ContainerCreateBody, type ContainerDetails, type ContainerStateName, type ContainerSummary, type DockerEngine,
   type DockerEvent, type EngineInfo, type EventHandlers, type EventStream, type ExecResult, type ExecSession, type ExecSessionOptions,
   type ImageInfo, type LogOptions, type OutputStream, type RegistryAuth,
 } from './types.js';
@@ -55,6 +55,11 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const labelsOf = (v: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries(obj(v)).filter((e): e is [string, string] => typeof e[1] === 'string'));
 const labelFilter = (labels: Record<string, string>): string[] => Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+/** Whether an object the engine reported (a volume) carries every one of `labels`. */
+const carries = (reported: Json, labels: Record<string, string>): boolean => {
+  const have = labelsOf(reported['Labels']);
+  return Object.entries(labels).every(([k, v]) => have[k] === v);
+};
 
 /** The engine's message of a modem error: `json.message`, else the text after docker-modem's "(HTTP code N) reason - " prefix. */
 function engineMessage(err: Json): string {
@@ -258,6 +263,11 @@ function consumeProgress(stream: NodeJS.ReadableStream, idleMs: number, signal?:
   });
 }
 
+/** One request through the client's modem, resolving with the engine's decoded answer. */
+function dial(docker: Docker, options: Parameters<Docker['modem']['dial']>[0]): Promise<unknown> {
+  return new Promise((resolve, reject) => docker.modem.dial(options, (err, data) => (err ? reject(err) : resolve(data))));
+}
+
 /** Settles `promise` to undefined when it fails with one of `statuses` (or, when given, a matching message). */
 async function tolerate(promise: Promise<unknown>, statuses: number[], message?: RegExp): Promise<void> {
   try {
@@ -389,12 +399,10 @@ class DockerodeEngine implements DockerEngine {
 
   async inspectImage(ref: string, signal?: AbortSignal): Promise<ImageInfo | undefined> {
     // Image#inspect ignores abortSignal in dockerode 5, so this dials the modem itself.
-    const dial = (abortSignal: AbortSignal): Promise<unknown> => new Promise((resolve, reject) => {
-      this.docker.modem.dial({ path: `/images/${ref}/json`, method: 'GET', abortSignal, statusCodes: { 200: true, 404: 'no such image', 500: 'server error' } },
-        (err, data) => (err ? reject(err) : resolve(data)));
-    });
+    const inspectIt = (abortSignal: AbortSignal): Promise<unknown> =>
+      dial(this.docker, { path: `/images/${ref}/json`, method: 'GET', abortSignal, statusCodes: { 200: true, 404: 'no such image', 500: 'server error' } });
     try {
-      const raw = obj(await this.call('inspectImage', dial, signal));
+      const raw = obj(await this.call('inspectImage', inspectIt, signal));
       return { id: str(raw['Id']), repoDigests: Array.isArray(raw['RepoDigests']) ? raw['RepoDigests'].map(str) : [], user: str(obj(raw['Config'])['User']) };
     } catch (err) {
       if (err instanceof DockerError && err.statusCode === 404) return undefined;
@@ -430,8 +438,19 @@ class DockerodeEngine implements DockerEngine {
   }
 
   async createVolume(name: string, labels: Record<string, string>, driverOpts?: Record<string, string>): Promise<void> {
-    await this.call('createVolume', (abortSignal) =>
-      this.docker.createVolume({ Name: name, Labels: labels, ...(driverOpts ? { DriverOpts: driverOpts } : {}), abortSignal }));
+    // Dialled: dockerode's createVolume drops the answer, which is the existing volume when the name is taken.
+    const options = { Name: name, Labels: labels, ...(driverOpts ? { DriverOpts: driverOpts } : {}) };
+    const create = (): Promise<unknown> => this.call('createVolume', (abortSignal) => dial(this.docker, { path: '/volumes/create', method: 'POST', allowEmpty: true, options, abortSignal, statusCodes: { 200: true, 201: true, 500: 'server error' } }));
+    if (carries(obj(await create()), labels)) return;
+    // Taken by a volume without these labels: one whose create the engine did not finish (a dockerd
+    // shutting down makes the directory, then fails "database not open" and loses the labels), which
+    // every label-filtered sweep and teardown would miss for ever. Made again unless a container uses
+    // it (then it stays; the pod's teardown also removes it by name).
+    const removed = await this.removeVolume(name).then(() => true, (err: unknown) => {
+      if (isConflict(err)) return false;
+      throw err;
+    });
+    if (removed) await create();
   }
 
   async removeVolume(name: string): Promise<void> {

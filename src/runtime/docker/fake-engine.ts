@@ -322,7 +322,10 @@ export class FakeEngine implements DockerEngine {
 
   async createVolume(name: string, labels: Record<string, string>, driverOpts: Record<string, string> = {}): Promise<void> {
     await this.enter('createVolume', { name });
-    if (!this.volumes.has(name)) this.volumes.set(name, { labels: { ...labels }, driverOpts: { ...driverOpts } });
+    const existing = this.volumes.get(name);
+    // As the real adapter: an existing volume is kept when it carries the labels or is in use.
+    if (existing && (hasLabels(existing.labels, labels) || [...this.containers.values()].some((c) => usesVolume(c.body, name)))) return;
+    this.volumes.set(name, { labels: { ...labels }, driverOpts: { ...driverOpts } });
   }
 
   async removeVolume(name: string): Promise<void> {

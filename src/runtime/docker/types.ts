@@ -230,7 +230,11 @@ export interface DockerEngine {
   inspectImage(ref: string, signal?: AbortSignal): Promise<ImageInfo | undefined>;
   /** Pulls an image; throws DockerError when any progress message reports an error. */
   pullImage(ref: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<void>;
-  /** Creates a named volume (an existing one with the same name is fine). */
+  /**
+   * Creates a named volume carrying `labels`. An existing one with the same name is fine when it
+   * carries them; one without them (left by a create the engine did not finish) is made again
+   * unless a container uses it.
+   */
   createVolume(name: string, labels: Record<string, string>, driverOpts?: Record<string, string>): Promise<void>;
   /** Removes a volume; a missing one is fine. */
   removeVolume(name: string): Promise<void>;

@@ -266,6 +266,11 @@ describe('planner/actions computePodActions', function () {
         want: { startExisting: ['app-1'] },
       },
       {
+        name: 'a created, never-started member of an older spec (its pass interrupted, then the spec changed) is removed and the current spec started',
+        given: { fakes: [sandbox(), app({ attempt: 1, state: 'created', hash: 'outdated0000' }), app({ attempt: 0, ...exited(0) }), sidecar()] },
+        want: { start: ['app#2 backoff=0 changed'], remove: ['app-1'] },
+      },
+      {
         name: 'a missing member is started',
         given: { fakes: [sandbox(), app()] },
         want: { start: ['sidecar#0 backoff=0 new'] },
@@ -274,6 +279,16 @@ describe('planner/actions computePodActions', function () {
         name: 'a container no longer in the spec is killed, every instance of it',
         given: { fakes: [sandbox(), app(), sidecar(), { container: 'old', attempt: 1, state: 'running' }, { container: 'old', attempt: 0, state: 'exited' }] },
         want: { kill: ['old-1: container old is no longer in the spec', 'old-0: container old is no longer in the spec'] },
+      },
+      {
+        name: 'a member replaced for a changed spec keeps only the instance it stops (its last state), not an older one too',
+        given: { fakes: [sandbox(), app({ attempt: 2, hash: 'outdated0000' }), app({ attempt: 1, ...exited(0) }), sidecar()] },
+        want: { kill: ['app-2: Container app definition changed, will be restarted'], start: ['app#3 backoff=0 changed'], remove: ['app-1'] },
+      },
+      {
+        name: 'an exited member started again keeps only its newest instance as its last state',
+        given: { fakes: [sandbox(), app({ attempt: 2, ...exited(0) }), app({ attempt: 1, ...exited(0) }), sidecar()] },
+        want: { start: ['app#3 backoff=1 restart'], remove: ['app-1'] },
       },
       {
         name: 'more than two instances of a container: the older ones are removed',
@@ -373,6 +388,11 @@ describe('planner/actions init containers', function () {
       name: 'a new sandbox re-runs the init containers from the first',
       given: { fakes: [sandbox({ attempt: 1 }), init('one', { ...exited(0), sandboxAttempt: 0 }), init('two', { ...exited(0), sandboxAttempt: 0 })], pod: withInit },
       want: { start: ['one#1 backoff=0 new'] },
+    },
+    {
+      name: 'a created, never-started init container of an older spec is removed and the current spec started',
+      given: { fakes: [sandbox(), init('one', { state: 'created', hash: 'outdated0000' })], pod: withInit },
+      want: { start: ['one#1 backoff=0 changed'], remove: ['one-0'] },
     },
     {
       name: 'init instances are not taken for containers removed from the spec',
