@@ -8,7 +8,6 @@
  * the secret values: plain, base64, the user:password pair and its base64 `auth`.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
@@ -20,34 +19,11 @@ import { execIn } from '../support/exec.js';
 import { removeCgroupParent } from '../support/host-proc.js';
 import { operatorArgs, OperatorProcess } from '../support/operator-process.js';
 import { buildOnce } from '../support/repo.js';
+import { authRegistry, type AuthRegistry } from '../support/registry.js';
 
 const REF = { group: 'dockerpod.dev', version: 'v1alpha1', plural: 'dockerpods', namespace: 'default' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
-
-/** A registry that asks for basic auth, records what it was given, and has no image. */
-async function authRegistry(): Promise<{ port: number; authorizations: string[]; close: () => Promise<void> }> {
-  const authorizations: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const auth = req.headers.authorization;
-    if (auth) authorizations.push(auth);
-    if (!auth) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="dockerpod-test"', 'Docker-Distribution-Api-Version': 'registry/2.0' }).end();
-      return;
-    }
-    res.writeHead(404, { 'Content-Type': 'application/json', 'Docker-Distribution-Api-Version': 'registry/2.0' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no such image"}]}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    authorizations,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 const isReady = (p: DockerPod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 const pullFailed = (p: DockerPod): boolean => p.status?.containerStatuses?.some((c) => ['ErrImagePull', 'ImagePullBackOff'].includes(c.state?.waiting?.reason ?? '')) === true;
@@ -58,7 +34,7 @@ describe('operator: secrets and registry credentials stay out of the logs', func
   let api: TestApiServer;
   let custom: CustomObjectsApi;
   let core: CoreV1Api;
-  let registry: Awaited<ReturnType<typeof authRegistry>>;
+  let registry: AuthRegistry;
   const processes: OperatorProcess[] = [];
   const secretValue = `s3cr3t-${randomBytes(12).toString('hex')}`;
   const user = `u-${randomBytes(6).toString('hex')}`;

@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -17,6 +16,7 @@ import { ENGINE_ENV_FILE, parseEnvFile, TEST_IMAGES } from '../support/engines.j
 import { eventually } from '../support/exec.js';
 import { removeCgroupParent } from '../support/host-proc.js';
 import { buildOnce, dockerpodBin, repoPath } from '../support/repo.js';
+import { freePort } from '../support/standalone-process.js';
 
 interface Standalone {
   child: ChildProcessWithoutNullStreams;
@@ -76,18 +76,6 @@ async function kubectl(s: Standalone, args: string[], input = '', timeoutMs = 90
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** examples/web.yaml as a user would adapt it here: the local test image and a free host port. */

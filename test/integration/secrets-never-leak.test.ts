@@ -11,7 +11,6 @@
  * searched for: PEM, its body lines, base64; password, user:password and its base64 `auth`.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
@@ -25,34 +24,10 @@ import { createHost, createHostB, createTlsSecret, engineBMaterial, hostReady, I
 import { removeCgroupParent } from '../support/host-proc.js';
 import { containerIdOf, createPullSecretIn, createSecretIn, waitForPodIn, waitingOf } from '../support/isolation.js';
 import { startTestOperator, type TestOperator } from '../support/operator.js';
+import { authRegistry, type AuthRegistry } from '../support/registry.js';
 
 const b64 = (text: string | Buffer): string => Buffer.from(text).toString('base64');
 const token = (what: string): string => `${what}-${randomBytes(12).toString('hex')}`;
-
-/** A registry on loopback that asks for basic auth, records what it got, and has no image. */
-async function authRegistry(): Promise<{ port: number; authorizations: string[]; close: () => Promise<void> }> {
-  const authorizations: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const auth = req.headers.authorization;
-    const headers = { 'Content-Type': 'application/json', 'Docker-Distribution-Api-Version': 'registry/2.0' };
-    if (!auth) {
-      res.writeHead(401, { ...headers, 'WWW-Authenticate': 'Basic realm="dockerpod-test"' }).end();
-      return;
-    }
-    authorizations.push(auth);
-    res.writeHead(404, headers).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no such image"}]}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    authorizations,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 /** Every form a PEM may be found in: whole, base64 (as in a Secret), and each long line of its body. */
 const pemForms = (pem: string): string[] => [pem.trim(), b64(pem), ...pem.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'))];
@@ -62,7 +37,7 @@ describe('secrets never leak: logs, Events, statuses, metrics and labels', funct
   const scope = useDockerScope(['b']);
   const logLines: string[] = [];
   let t: TestOperator;
-  let registry: Awaited<ReturnType<typeof authRegistry>>;
+  let registry: AuthRegistry;
   const secretValue = token('s3cr3t');
   const user = token('user');
   const password = token('pw');
