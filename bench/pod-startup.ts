@@ -461,6 +461,8 @@ interface OperatorRound {
     queueWaitP99Ms: number;
     firstPassP50Ms: number;
     firstPassP99Ms: number;
+    /** The share of the workers' time (C x the wall time to all Ready) spent in passes of these pods: below 1, a worker waited for work. */
+    workerBusy: number;
     /** A pod's first pass ending -> the benchmark's watch seeing it Ready (the status write and the watch; negative when Ready came from a later pass). */
     passEndToReadyP50Ms: number;
     /** Each first pass cut into Docker / API / neither (with --trace). */
@@ -543,6 +545,7 @@ async function operatorStartup(h: OperatorHarness, watch: PodWatch, names: strin
     queueWaitP99Ms: ms(quantile(stats.queue, 0.99)),
     firstPassP50Ms: ms(quantile(stats.first, 0.5)),
     firstPassP99Ms: ms(quantile(stats.first, 0.99)),
+    workerBusy: Math.round((stats.passes.filter((p) => p.endMs <= readyAt).reduce((a, p) => a + p.durationMs, 0) / (CONCURRENCY * (readyAt - t0))) * 100) / 100,
     passEndToReadyP50Ms: ms(quantile(stats.toReady, 0.5)),
     ...(h.timeline ? { criticalPath: criticalPath(h.timeline, h.passes.slice(fromPass), nameSet) } : {}),
     costToReady,
@@ -653,14 +656,14 @@ function figuresOf(mode: Mode, rounds: Array<BaselineRound | OperatorRound>): Mo
 
 function printCriticalPath(c: CriticalPath): void {
   const m = c.median;
-  console.log(`      critical path of ${c.passes} first passes (median ms): pass ${m.totalMs} = docker only ${m.dockerMs} + api only ${m.apiMs} + both ${m.bothMs} + neither ${m.neitherMs}`);
+  console.log(`      critical path of ${c.passes} first passes (median ms): pass ${m.totalMs} = docker only ${m.dockerMs} + api only ${m.apiMs} + both ${m.bothMs} + neither ${m.neitherMs}; no create or start in flight ${m.ownMs}`);
   console.log(`      per kind (median count, median ms summed): ${Object.entries(c.perKind).map(([k, v]) => `${k} ${v.count}x ${v.medianMs}`).join('; ')}`);
   console.log(`      the median pass: ${c.medianPass.map((st) => `${st.what} ${st.fromMs}-${st.toMs}`).join(', ')}`);
 }
 
 function printOperatorRound(r: OperatorRound): void {
   const s = r.startup;
-  console.log(`  #${r.round}: passes/pod ${s.costToSettled.passesPerPod} (to Ready ${s.costToReady.passesPerPod}); queue wait p50/p99 ${s.queueWaitP50Ms}/${s.queueWaitP99Ms} ms; first pass p50/p99 ${s.firstPassP50Ms}/${s.firstPassP99Ms} ms; first pass end -> Ready seen p50 ${s.passEndToReadyP50Ms} ms; Ready -> quiet ${s.settledMs - s.wallMs} ms`);
+  console.log(`  #${r.round}: passes/pod ${s.costToSettled.passesPerPod} (to Ready ${s.costToReady.passesPerPod}); queue wait p50/p99 ${s.queueWaitP50Ms}/${s.queueWaitP99Ms} ms; first pass p50/p99 ${s.firstPassP50Ms}/${s.firstPassP99Ms} ms; workers busy ${s.workerBusy}; first pass end -> Ready seen p50 ${s.passEndToReadyP50Ms} ms; Ready -> quiet ${s.settledMs - s.wallMs} ms`);
   console.log(`      docker calls/pod to Ready ${JSON.stringify(s.costToReady.dockerCallsPerPod)}`);
   console.log(`      docker calls/pod to settled ${JSON.stringify(s.costToSettled.dockerCallsPerPod)} mean ms ${JSON.stringify(s.costToSettled.dockerCallMeanMs)}`);
   console.log(`      api requests/pod ${JSON.stringify(s.costToSettled.apiRequestsPerPod)} writes/pod ${JSON.stringify(s.costToSettled.apiWritesPerPod)}`);

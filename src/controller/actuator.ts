@@ -57,10 +57,13 @@ class Pass {
     readonly pod: DockerPod,
     readonly host: HostBinding,
     readonly images: ImageManager,
+    private readonly record?: (event: PodEvent) => void,
   ) {}
 
   event(type: PodEvent['type'], reason: string, message: string): void {
-    this.result.events.push({ type, reason, message });
+    const event = { type, reason, message };
+    this.result.events.push(event);
+    this.record?.(event);
   }
 
   fail(err: unknown): void {
@@ -287,6 +290,12 @@ export interface Actuation {
   sources: EnvSourceReader;
   /** Fills configMap and secret volumes (none: such volumes are left empty). */
   volumes?: ProjectedVolumeWriter;
+  /**
+   * Receives each Event the moment it happens (Pulled, Created before the starts; Started after
+   * each), as the kubelet records them; its write then runs in the background while the engine
+   * works (the members' start is the pass's longest wait). Every Event is in the result as well.
+   */
+  record?: (event: PodEvent) => void;
 }
 
 /**
@@ -318,7 +327,7 @@ function envSourcesOf(work: Actuation): () => Promise<EnvSources | Error> {
 /** Executes the actions of a pass. */
 export async function actuate(work: Actuation, images: ImageManager): Promise<ActuationResult> {
   const { pod, host, actions, observed } = work;
-  const p = new Pass(pod, host, images);
+  const p = new Pass(pod, host, images, work.record);
   try {
     await collect(p, actions, observed);
     const current = actions.killPod ? undefined : observed.find((i) => i.role === 'sandbox' && !actions.remove.includes(i));

@@ -265,24 +265,21 @@ export class PodReconciler {
     // Planned on the engine's stamps as the monotonic clock saw them; the status shows the engine's own.
     const planned = this.times.restate(uid, obs);
     const actions = computePodActions({ pod, obs: planned, ctx: host.ctx, now, finished, unhealthy });
-    const result = await actuate({ pod, host, actions, observed: allInstances(planned), sources: this.deps.client, volumes: this.volumes }, this.deps.images);
+    // Each Event is recorded as it happens: written in the background while the engine starts the
+    // containers, it is out of the way of the look afterwards and of the status write that makes the
+    // pod Ready (bench/README.md, "Where the time goes at C = 1").
+    const record = (e: PodEvent): void => this.deps.events.record(pod, e.type, e.reason, e.message);
+    const result = await actuate({ pod, host, actions, observed: allInstances(planned), sources: this.deps.client, volumes: this.volumes, record }, this.deps.images);
     report.actions.push(...describeActions(result.events));
-    try {
-      if (result.changed) {
-        // The pass knows every container the pod can have: what it saw, and what it created.
-        obs = await this.observe(pod, host, [...allInstances(obs).map((i) => i.id), ...result.created]);
-        // Pin what this pass started while it is fresh: a step before the next pass must not stretch its run.
-        this.times.restate(uid, obs);
-        probes = this.probeViews(pod, host, obs);
-      }
-      const waiting = new Map([...actions.waiting, ...result.waiting]);
-      await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded, probes }), report);
-    } finally {
-      // The pass's Events (Created, Started, ...) are recorded after its status is written, failed
-      // or not: their writes run in the background, and issued first they compete with the reads
-      // and the status write that make the pod Ready (bench/README.md, "Where the time goes at C = 1").
-      this.emit(pod, result.events);
+    if (result.changed) {
+      // The pass knows every container the pod can have: what it saw, and what it created.
+      obs = await this.observe(pod, host, [...allInstances(obs).map((i) => i.id), ...result.created]);
+      // Pin what this pass started while it is fresh: a step before the next pass must not stretch its run.
+      this.times.restate(uid, obs);
+      probes = this.probeViews(pod, host, obs);
     }
+    const waiting = new Map([...actions.waiting, ...result.waiting]);
+    await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded, probes }), report);
     if (result.retry) throw result.retry;
     return requeue(actions.requeueAfterMs, untilDeadline(deadlineAt, now), result.requeueAfterMs, this.volumeRefreshIn(pod, finished), afterKill(unhealthy));
   }
