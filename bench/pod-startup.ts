@@ -34,7 +34,6 @@ import type Docker from 'dockerode';
 import type { DockerPod } from '../src/api/v1alpha1/dockerpod.js';
 import { GROUP, VERSION } from '../src/api/v1alpha1/group.js';
 import { Operator } from '../src/controller/operator.js';
-import type { Logger } from '../src/observability/logger.js';
 import type { PlanContext } from '../src/planner/context.js';
 import { desiredMember, desiredSandbox, identityOf, type DesiredContainer } from '../src/planner/desired.js';
 import { LABEL as DP_LABEL } from '../src/planner/labels.js';
@@ -48,7 +47,7 @@ import { assertEngineReady, engineClient, engineConnectOptions, TEST_IMAGES } fr
 import { removeCgroupParent } from '../test/support/host-proc.js';
 import { webPod } from '../test/support/operator.js';
 import { quantile } from './pod-floor.js';
-import { resultPath } from './common.js';
+import { recordingLogger, resultPath, type PassRecord } from './common.js';
 import { criticalPath, Timeline, type CriticalPath } from './critical-path.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -288,26 +287,6 @@ async function baselineRound(docker: Docker, ctx: PlanContext, round: number, mo
 
 // ---------------------------------------------------------------------------------------------
 // Operator: in-process against the embedded API server, with a logger that records each pass.
-
-interface PassRecord {
-  name: string;
-  endMs: number;
-  durationMs: number;
-}
-
-/** A Logger that keeps the reconciler's 'reconciled' lines (timed on this clock) and every warning. */
-function recordingLogger(passes: PassRecord[], warnings: string[]): Logger {
-  const logger: Logger = {
-    error: (message, meta) => warnings.push(`error: ${message} ${JSON.stringify(meta ?? {})}`),
-    warn: (message, meta) => warnings.push(`warn: ${message} ${JSON.stringify(meta ?? {})}`),
-    info: (message, meta) => {
-      if (message === 'reconciled' && meta) passes.push({ name: String(meta['name']), endMs: performance.now(), durationMs: Number(meta['durationMs']) });
-    },
-    debug: () => undefined,
-    child: () => logger,
-  };
-  return logger;
-}
 
 interface OperatorHarness {
   api: TestApiServer;

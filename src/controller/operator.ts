@@ -173,6 +173,7 @@ export class Operator {
       clock: this.clock,
       logger: options.logger,
       ...defined({ projectedVolumeRefreshMs: options.projectedVolumeRefreshMs }),
+      onSeen: (uid, containers) => this.resyncer.seen(uid, containers),
     });
     this.queue = this.buildQueue();
     this.sources = new EventSources({ enqueue: (key) => this.enqueue(key), clock: this.clock, logger: options.logger, own: this.own });

@@ -14,6 +14,7 @@ import { emptyObservation, type Instance, type PodObservation } from '../planner
 import { deriveStatus, type StatusInput } from '../status/derive.js';
 import { isTerminal } from '../status/phase.js';
 import { hostDownStatus, unschedulableStatus } from '../status/placement.js';
+import type { ContainerSummary } from '../runtime/docker/types.js';
 import type { Clock } from '../util/clock.js';
 import { canonicalJson } from '../util/canonical.js';
 import { actuate, type PodEvent } from './actuator.js';
@@ -45,6 +46,8 @@ export interface PodReconcilerDeps {
   logger: Logger;
   /** How often a running pod's configMap and secret volumes are re-checked (default 60 s, the kubelet's sync period). */
   projectedVolumeRefreshMs?: number;
+  /** Told what a pass that converged saw of the pod's containers at its end (the resync skips a pod that has not changed since). */
+  onSeen?: (uid: string, containers: ContainerSummary[]) => void;
 }
 
 const splitKey = (key: string): [string, string] => {
@@ -281,6 +284,7 @@ export class PodReconciler {
     const waiting = new Map([...actions.waiting, ...result.waiting]);
     await this.writeStatus(pod, deriveStatus({ ...this.statusInput(pod, host, obs), waiting, deadlineExceeded, probes }), report);
     if (result.retry) throw result.retry;
+    this.deps.onSeen?.(uid, allInstances(obs).map((i) => i.details));
     return requeue(actions.requeueAfterMs, untilDeadline(deadlineAt, now), result.requeueAfterMs, this.volumeRefreshIn(pod, finished), afterKill(unhealthy));
   }
 

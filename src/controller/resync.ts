@@ -10,9 +10,12 @@ import { LABEL } from '../planner/labels.js';
 import type { ContainerSummary } from '../runtime/docker/types.js';
 import type { HostBinding } from './hosts.js';
 
+/** What a resync uses of a host. */
+export type ResyncHost = Pick<HostBinding, 'hostName' | 'engine' | 'ctx'>;
+
 /** What a resync needs from the rest of the operator. */
 export interface ResyncDeps {
-  hosts: () => HostBinding[];
+  hosts: () => ResyncHost[];
   /** Where each known pod (by uid) is bound ('' when not yet); only called once the cache has synced. */
   podHosts: () => Map<string, string>;
   /** Whether the namespace is one this operator watches. */
@@ -30,13 +33,23 @@ export interface ResyncReport {
   orphansRemoved: number;
 }
 
-const fingerprint = (containers: ContainerSummary[]): string => containers.map((c) => `${c.id}:${c.state}`).sort().join(',');
+const fingerprint = (containers: ReadonlyArray<Pick<ContainerSummary, 'id' | 'state'>>): string => containers.map((c) => `${c.id}:${c.state}`).sort().join(',');
 
 /** Per-pod fingerprints across resyncs. */
 export class Resyncer {
   private readonly fingerprints = new Map<string, string>();
 
   constructor(private readonly deps: ResyncDeps) {}
+
+  /**
+   * What a pass that ended well saw of a pod's containers (id and state, as its last look found
+   * them). The next resync visits the pod only when the engine's list differs from this, so a
+   * pod created since the last resync is not reconciled once more for nothing; a change after the
+   * pass's look (a death whose event was lost) still differs and still wakes it.
+   */
+  seen(uid: string, containers: ReadonlyArray<Pick<ContainerSummary, 'id' | 'state'>>): void {
+    this.fingerprints.set(uid, fingerprint(containers));
+  }
 
   /** One resync of every Ready host (a host that fails is logged and skipped). */
   async run(): Promise<ResyncReport> {
@@ -55,14 +68,14 @@ export class Resyncer {
   }
 
   /** One host only (when it becomes Ready): its orphans and stale containers go, changed pods are enqueued. */
-  async runHost(host: HostBinding): Promise<ResyncReport> {
+  async runHost(host: ResyncHost): Promise<ResyncReport> {
     const report: ResyncReport = { lists: 0, enqueued: 0, orphansRemoved: 0 };
     await this.sweepHost(host, this.deps.podHosts(), report, new Set());
     if (report.orphansRemoved > 0) this.deps.logger.info('orphan sweep', { host: host.hostName, removed: report.orphansRemoved });
     return report;
   }
 
-  private async sweepHost(host: HostBinding, pods: Map<string, string>, report: ResyncReport, seen: Set<string>): Promise<void> {
+  private async sweepHost(host: ResyncHost, pods: Map<string, string>, report: ResyncReport, seen: Set<string>): Promise<void> {
     const containers = await host.engine.listContainers({ [LABEL.managedBy]: host.ctx.instance });
     report.lists++;
     for (const [uid, group] of groupByUid(containers)) {
@@ -73,7 +86,7 @@ export class Resyncer {
   }
 
   /** Pod volumes (named `dp_<uid>_<volume>`) of pods that are gone or live on another host; after their containers, so none is in use. */
-  private async sweepVolumes(host: HostBinding, pods: Map<string, string>, report: ResyncReport): Promise<void> {
+  private async sweepVolumes(host: ResyncHost, pods: Map<string, string>, report: ResyncReport): Promise<void> {
     const selector = { [LABEL.managedBy]: host.ctx.instance, ...(this.deps.namespace ? { [LABEL.namespace]: this.deps.namespace } : {}) };
     for (const name of await host.engine.listVolumes(selector)) {
       const uid = /^dp_([0-9a-f-]{36})_/.exec(name)?.[1];
@@ -89,7 +102,7 @@ export class Resyncer {
     }
   }
 
-  private async visit(host: HostBinding, uid: string, group: ContainerSummary[], at: { pods: Map<string, string>; report: ResyncReport }): Promise<void> {
+  private async visit(host: ResyncHost, uid: string, group: ContainerSummary[], at: { pods: Map<string, string>; report: ResyncReport }): Promise<void> {
     const labels = group[0]?.labels ?? {};
     const namespace = labels[LABEL.namespace] ?? '';
     if (!this.deps.watches(namespace)) return;

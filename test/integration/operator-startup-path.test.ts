@@ -4,8 +4,9 @@
  * that only adds the operator's own finalizer wakes no second pass); that pass lists the engine
  * once, before acting, and looks at what it made by inspecting it; and its Events are recorded as
  * they happen, so the Pulled and Created ones are written while the engine still starts the
- * containers, not after. A wrapper of the engine client records its lists and when its starts
- * returned; the API server's request hook records when each write arrived.
+ * containers, not after; and the next resync does not visit it again. A wrapper of the engine
+ * client records its lists and when its starts returned; the API server's request hook records
+ * when each write arrived.
  */
 import { expect } from 'chai';
 import type { ObservedRequest } from '../../src/apiserver/server.js';
@@ -107,5 +108,12 @@ describe('operator: the startup path of a new pod', function () {
     const statusWrites = writes.slice(fromWrite).filter((w) => w.resource === 'dockerpods' && w.subresource === 'status');
     // The binding and the status that says Ready, nothing more.
     expect(statusWrites).to.have.length(2);
+
+    // The next resync lists the engine once and finds the pod as its pass left it: no second pass.
+    const listsBefore = log.lists.length;
+    await t.operator.resync();
+    await t.operator.queue.onIdle();
+    expect(log.lists.length - listsBefore).to.equal(1);
+    expect(passes.filter((name) => name === 'path')).to.have.length(1);
   });
 });

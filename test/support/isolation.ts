@@ -15,6 +15,7 @@ import type { DockerPod } from '../../src/api/v1alpha1/dockerpod.js';
 import { POD_COMMANDS, runPodCommand } from '../../src/cli/pod-commands.js';
 import { resolveThroughApi } from '../../src/cli/pod-engine.js';
 import type { CommandEnv } from '../../src/cli/pod-io.js';
+import { collect, type CommandRun } from './capture.js';
 import { eventually } from './exec.js';
 
 const PODS = { group: 'dockerpod.dev', version: 'v1alpha1', plural: 'dockerpods' };
@@ -80,20 +81,6 @@ export const waitingOf = (p: DockerPod, container: string): { reason?: string; m
 /** The engine's container id of a container of the pod (from its status). */
 export const containerIdOf = (p: DockerPod, container: string): string =>
   p.status?.containerStatuses?.find((s) => s.name === container)?.containerID?.replace('docker://', '') ?? '';
-
-/** What a command printed and its exit code. */
-export interface CommandRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function collect(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
 
 /**
  * Runs `dockerpod logs ARGS` or `dockerpod exec ARGS` in this process with the real resolution

@@ -20,6 +20,7 @@ import type { CommandEnv } from '../../../src/cli/pod-io.js';
 import { LABEL } from '../../../src/planner/labels.js';
 import { FakeEngine } from '../../../src/runtime/docker/fake-engine.js';
 import { FakeClock } from '../../../src/util/clock.js';
+import { collect, type CommandRun as Run } from '../../support/capture.js';
 
 const POD: DockerPod = {
   apiVersion: 'dockerpod.dev/v1alpha1',
@@ -28,19 +29,6 @@ const POD: DockerPod = {
   spec: { containers: [{ name: 'app', image: 'busybox' }, { name: 'sidecar', image: 'busybox' }] },
   status: { hostName: 'local' },
 };
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function collect(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
 
 describe('cli: logs and exec on the fake engine', () => {
   let engine: FakeEngine;
