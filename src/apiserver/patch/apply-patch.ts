@@ -8,25 +8,7 @@
  */
 import { YAMLParseError, parse } from 'yaml';
 import { nestedDeeperThan } from '../../util/objects.js';
-
-type JsonObject = Record<string, unknown>;
-
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Sets an own property, even for keys such as `__proto__` that plain assignment would not create. */
-function setOwn(object: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-function cloneJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(cloneJson);
-  if (!isJsonObject(value)) return value;
-  const copy: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) setOwn(copy, key, cloneJson(child));
-  return copy;
-}
+import { cloneJson, isJsonObject, setOwn, type JsonObject } from './json-value.js';
 
 /** Whether `applied` sets `key` (a member whose value is `undefined` counts as absent). */
 function sets(applied: JsonObject, key: string): boolean {

@@ -12,7 +12,8 @@
  * modified or shared with the result.
  */
 
-type JsonObject = Record<string, unknown>;
+import { cloneJson, isJsonObject, setOwn, type JsonObject } from './json-value.js';
+
 type Container = JsonObject | unknown[];
 type Operation = JsonObject;
 
@@ -33,29 +34,12 @@ export class JsonPatchError extends Error {
   override name = 'JsonPatchError';
 }
 
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isContainer(value: unknown): value is Container {
   return typeof value === 'object' && value !== null;
 }
 
 function getOwn(object: JsonObject, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
-}
-
-/** Sets an own property, even for keys such as `__proto__` that plain assignment would not create. */
-function setOwn(object: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-function cloneJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(cloneJson);
-  if (!isJsonObject(value)) return value;
-  const copy: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) setOwn(copy, key, cloneJson(child));
-  return copy;
 }
 
 /** Structural JSON equality: object member order is irrelevant, numbers compare by value. */
