@@ -41,7 +41,9 @@ export async function teardownPod(host: HostBinding, pod: DockerPod, clock: Cloc
   // The stop gets what the hooks left of the grace period, at least 2 s.
   const stopSeconds = Math.max(2, Math.ceil((deadline - clock.monotonic()) / 1000));
   await Promise.all(members.map((i) => host.engine.stopContainer(i.id, stopSeconds)));
-  await Promise.all(obs.sandboxes.filter((s) => s.details.running).map((s) => host.engine.stopContainer(s.id, 10)));
+  // The sandbox holds no state of the pod's, only its namespaces: once the members are stopped it
+  // goes with the forced removal below (the engine kills and removes it in one call), which saves a
+  // stop call per pod and is what a direct `docker rm -f` of the pod does.
   const everything = [...obs.sandboxes, ...[...obs.containers.values()].flat(), ...obs.unknown];
   await Promise.all(everything.map((i) => host.engine.removeContainer(i.id, { force: true, removeVolumes: true })));
   const labelled = await host.engine.listVolumes({ [LABEL.managedBy]: host.ctx.instance, [LABEL.uid]: uid });

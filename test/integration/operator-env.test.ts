@@ -135,7 +135,9 @@ describe('operator: env from Secrets and ConfigMaps on a real engine', function 
       await t.operator.reconciler.reconcile('default/envpod');
       await t.operator.events.flush();
       expect(reads.count()).to.equal(0);
-      expect(t.api.server.stats().writesByResource).to.deep.equal({});
+      // The DockerHost's own controller may write its status meanwhile (a heartbeat, room given back).
+      const { dockerhosts: _hostWrites, ...writes } = t.api.server.stats().writesByResource;
+      expect(writes).to.deep.equal({});
       expect(t.calls.mutating()).to.equal(0);
       // The spy sees reads of any CoreV1Api client (so the zero above means something).
       await core.readNamespacedConfigMap({ namespace: 'default', name: 'app-cfg' });

@@ -167,7 +167,10 @@ describe('operator: pod lifecycle on a real engine', function () {
     t.calls.reset();
     await t.operator.reconciler.reconcile(`default/${pod.metadata.name ?? ''}`);
     await t.operator.events.flush();
-    expect(t.api.server.stats().writesByResource).to.deep.equal({});
+    // The DockerHost's own controller may write its status meanwhile (a heartbeat, or the room the
+    // previous test's pod gave back); the pod's pass writes nothing.
+    const { dockerhosts: _hostWrites, ...writes } = t.api.server.stats().writesByResource;
+    expect(writes).to.deep.equal({});
     expect(t.calls.mutating(), JSON.stringify(t.calls.calls)).to.equal(0);
   });
 

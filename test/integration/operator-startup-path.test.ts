@@ -4,7 +4,8 @@
  * that only adds the operator's own finalizer wakes no second pass); that pass lists the engine
  * once, before acting, and looks at what it made by inspecting it; and its Events are recorded as
  * they happen, so the Pulled and Created ones are written while the engine still starts the
- * containers, not after; and the next resync does not visit it again. A wrapper of the engine
+ * containers, not after; and the next resync does not visit it again. A deletion shows on the
+ * DockerHost's status without a heartbeat of its own. A wrapper of the engine
  * client records its lists and when its starts returned; the API server's request hook records
  * when each write arrived.
  */
@@ -15,7 +16,7 @@ import { LABEL } from '../../src/planner/labels.js';
 import type { DockerEngine } from '../../src/runtime/docker/types.js';
 import { startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 import { useDockerScope } from '../support/docker-scope.js';
-import { createPod, IDLE, isReady, podWith, waitForPod } from '../support/fleet.js';
+import { createPod, deletePod, IDLE, isReady, podWith, waitForHost, waitForPod, waitGone } from '../support/fleet.js';
 import { removeCgroupParent } from '../support/host-proc.js';
 import { startTestOperator, type TestOperator } from '../support/operator.js';
 import { TEST_IMAGES } from '../support/engines.js';
@@ -74,7 +75,8 @@ describe('operator: the startup path of a new pod', function () {
 
   before(async () => {
     api = await startTestApiServer({ onRequest: (r) => void (['create', 'patch', 'update'].includes(r.verb) && writes.push({ ...r, at: performance.now() })) });
-    t = await startTestOperator(scope, { api, logger: passLogger(passes), wrapEngine: (engine) => recording(engine, log) });
+    // Heartbeats a minute apart: the last one is always recent while these tests run.
+    t = await startTestOperator(scope, { api, logger: passLogger(passes), wrapEngine: (engine) => recording(engine, log), heartbeatPeriodMs: 60_000 });
   });
   scope.beforeCleanup(async () => {
     await t.stop();
@@ -115,5 +117,20 @@ describe('operator: the startup path of a new pod', function () {
     await t.operator.queue.onIdle();
     expect(log.lists.length - listsBefore).to.equal(1);
     expect(passes.filter((name) => name === 'path')).to.have.length(1);
+  });
+
+  it('shows the room a deleted pod gave back on its DockerHost without asking the engine again', async function () {
+    await createPod(t, podWith('room', { containers: [{ name: 'app', image: TEST_IMAGES.busybox, command: ['sh', '-c', IDLE] }] }));
+    await waitForPod(t, 'room', isReady);
+    // A host's status counts new pods at its next heartbeat (a minute here): ask for a pass now.
+    const pods = t.operator.informer.list().length;
+    t.operator.hosts.touch('local');
+    await waitForHost(t, 'local', (h) => h.status?.allocated?.pods === pods);
+    const infoBefore = t.calls.count({ operation: 'info' });
+    await deletePod(t, 'room');
+    await waitGone(t, 'room');
+    // The deletion wakes the host's pass; the heartbeat a moment ago answers for the engine.
+    await waitForHost(t, 'local', (h) => h.status?.allocated?.pods === pods - 1);
+    expect(t.calls.count({ operation: 'info' }) - infoBefore).to.equal(0);
   });
 });

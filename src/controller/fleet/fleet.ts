@@ -77,6 +77,8 @@ interface Entry {
   binding?: HostBinding;
   /** Ends the calls in flight on the host's engine when it goes NotReady, so they free their workers. */
   abandoner: CallAbandoner;
+  /** The last heartbeat, when it succeeded: its result and when it ended (wall and monotonic ms). */
+  lastOk?: { result: HeartbeatResult; atMs: number; atMono: number };
 }
 
 interface Reservation { host: string; demand: PodDemand }
@@ -158,8 +160,11 @@ export class Fleet implements HostResolver {
     }
     const changed = JSON.stringify(entry.host.spec) !== JSON.stringify(host.spec) || JSON.stringify(entry.host.metadata.labels) !== JSON.stringify(host.metadata.labels);
     entry.host = host;
-    if (changed && entry.info) entry.binding = this.bindingOf(entry, entry.info);
-    if (changed) this.options.onChange?.(name, 'updated');
+    if (!changed) return;
+    // A new endpoint, TLS or policy is heartbeated afresh, never answered from the old one's.
+    delete entry.lastOk;
+    if (entry.info) entry.binding = this.bindingOf(entry, entry.info);
+    this.options.onChange?.(name, 'updated');
   }
 
   /** Forgets a host (its DockerHost is gone). */
@@ -182,14 +187,30 @@ export class Fleet implements HostResolver {
       const twin = this.twinOf(entry, info);
       if (twin) throw new HostConfigError('DuplicateEngine', `engine ${info.id} is already DockerHost ${twin}: two hosts on one engine would each take the other's containers for strays`);
       this.markReady(entry, info);
-      return { ok: true, info: { version: info.serverVersion, apiVersion: conn.apiVersion.replace(/^v/, ''), os: info.os, kernel: info.kernelVersion, cgroupDriver: info.cgroupDriver, cgroupVersion: info.cgroupVersion, cpus: info.cpus, memoryBytes: info.memoryBytes } };
+      const result: HeartbeatResult = { ok: true, info: { version: info.serverVersion, apiVersion: conn.apiVersion.replace(/^v/, ''), os: info.os, kernel: info.kernelVersion, cgroupDriver: info.cgroupDriver, cgroupVersion: info.cgroupVersion, cpus: info.cpus, memoryBytes: info.memoryBytes } };
+      entry.lastOk = { result, atMs: this.options.clock.now(), atMono: this.options.clock.monotonic() };
+      return result;
     } catch (err) {
+      delete entry.lastOk;
       const problem = err instanceof HostConfigError ? { reason: err.reason, message: err.message } : classifyEngineError(err);
       // A TLS, credential or version problem may be fixed by a new Secret or engine: negotiate afresh.
       if (problem.reason !== 'EngineUnreachable') delete entry.conn;
       this.markDown(entry, problem);
       return { ok: false, ...problem };
     }
+  }
+
+  /**
+   * The last heartbeat of a Ready host when it succeeded less than `maxAgeMs` ago (monotonic), with
+   * the wall time it ended: a status refresh between heartbeats (a pod gave its room back) need not
+   * ask the engine again. Undefined after a failed heartbeat or once it is older.
+   */
+  recentHeartbeat(name: string, maxAgeMs: number): { result: HeartbeatResult; atMs: number; ageMs: number } | undefined {
+    const entry = this.entries.get(name);
+    const last = entry?.ready ? entry.lastOk : undefined;
+    if (!last) return undefined;
+    const ageMs = this.options.clock.monotonic() - last.atMono;
+    return ageMs < maxAgeMs ? { result: last.result, atMs: last.atMs, ageMs } : undefined;
   }
 
   private implicitFor(name: string): ImplicitHost | undefined {

@@ -20,7 +20,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { OperatorMetrics } from '../../observability/metrics.js';
 import { renderResources, type HostLoad } from '../../scheduler/index.js';
 import { stampConditions } from '../../status/conditions.js';
-import { deriveHostStatus } from '../../status/host-status.js';
+import { deriveHostStatus, type HeartbeatResult } from '../../status/host-status.js';
 import { canonicalJson } from '../../util/canonical.js';
 import type { Clock } from '../../util/clock.js';
 import { WorkQueue, type PassResult, type ReconcileResult } from '../work-queue.js';
@@ -162,22 +162,41 @@ export class HostController {
     if (host.spec.tls?.insecureSkipVerify === true) {
       this.options.events.record(host, 'Warning', 'InsecureSkipVerify', `TLS verification of ${host.spec.endpoint} is off (spec.tls.insecureSkipVerify): anyone on the path can impersonate the engine`);
     }
-    const heartbeat = await this.options.fleet.heartbeat(name);
-    if (!heartbeat) return {};
+    const beat = await this.heartbeat(name);
+    if (!beat) return {};
     const bound = this.options.fleet.boundPods(name).filter((p) => !isTerminal(p));
-    let status = this.statusOf(host, heartbeat, bound);
+    let status = this.statusOf(host, beat.result, bound, beat.atMs);
     if (host.metadata.deletionTimestamp) {
       const released = await this.finalize(host, bound, reconcileID);
       if (released) return {};
       status = this.withTerminating(host, status, bound);
     }
     await this.writeStatus(host, status);
-    return { requeueAfterMs: this.options.heartbeatPeriodMs ?? 10_000 };
+    // The next heartbeat one period after the last real one, not after this pass.
+    return { requeueAfterMs: this.period() - beat.ageMs };
   }
 
-  private statusOf(host: DockerHost, heartbeat: NonNullable<Awaited<ReturnType<Fleet['heartbeat']>>>, bound: DockerPod[]): DockerHostStatus {
+  private period(): number {
+    return this.options.heartbeatPeriodMs ?? 10_000;
+  }
+
+  /**
+   * A heartbeat, or the last one when it succeeded less than half a period ago: a pass between
+   * heartbeats (every pod deletion wakes one, to show the room it gave back) refreshes the status
+   * without asking the engine again; during a teardown of N pods, N GET /info would compete with
+   * the removals on the engine. `atMs` (wall) is set when the answer is an earlier heartbeat's.
+   */
+  private async heartbeat(name: string): Promise<{ result: HeartbeatResult; atMs?: number; ageMs: number } | undefined> {
+    const recent = this.options.fleet.recentHeartbeat(name, this.period() / 2);
+    if (recent) return recent;
+    const result = await this.options.fleet.heartbeat(name);
+    return result && { result, ageMs: 0 };
+  }
+
+  /** The host's status from a heartbeat; `heartbeatAtMs` when the heartbeat is an earlier one (it is the status's time then). */
+  private statusOf(host: DockerHost, heartbeat: NonNullable<Awaited<ReturnType<Fleet['heartbeat']>>>, bound: DockerPod[], heartbeatAtMs?: number): DockerHostStatus {
     const name = host.metadata.name ?? '';
-    const nowMs = this.options.clock.now();
+    const nowMs = heartbeatAtMs ?? this.options.clock.now();
     const load: HostLoad = this.options.fleet.loads().get(name) ?? { cpuMilli: 0, memoryBytes: 0, pods: 0, hostPorts: [] };
     const allocatable = this.options.fleet.allocatable(name);
     return deriveHostStatus({

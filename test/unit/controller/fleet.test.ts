@@ -3,7 +3,7 @@
  * the engine stops answering (with the transition time kept), concurrent placements never
  * over-commit a host (the reservation counts at once), a reservation wins over a stale cache,
  * bound pods stay put, a pinned pod binds to a missing host never, two DockerHosts on one engine
- * are refused, and a partition (--host-selector) decides which pods an operator manages.
+ * are refused, the last heartbeat answers only while recent and valid, and a partition (--host-selector) decides which pods an operator manages.
  */
 import { expect } from 'chai';
 import type { DockerHost } from '../../../src/api/v1alpha1/dockerhost.js';
@@ -65,6 +65,28 @@ describe('fleet: placement over fake engines', () => {
     expect(failed).to.deep.include({ ok: false, reason: 'EngineUnreachable' });
     expect(w.fleet.problem('a')?.sinceMs).to.equal(w.clock.now());
     expect(w.changes).to.deep.equal(['a:ready', 'a:notReady']);
+  });
+
+  it('answers from the last heartbeat only while it is recent, succeeded, and the spec is unchanged', async () => {
+    const w = world([host('a')]);
+    expect(w.fleet.recentHeartbeat('a', 5000)).to.equal(undefined);
+    const ok = await w.fleet.heartbeat('a');
+    const at = w.clock.now();
+    await w.clock.advance(4000);
+    expect(w.fleet.recentHeartbeat('a', 5000)).to.deep.equal({ result: ok, atMs: at, ageMs: 4000 });
+    await w.clock.advance(1000);
+    expect(w.fleet.recentHeartbeat('a', 5000), 'too old').to.equal(undefined);
+
+    await w.fleet.heartbeat('a');
+    w.fleet.upsert(host('a', { endpoint: 'tcp://elsewhere.example:2376' }));
+    expect(w.fleet.recentHeartbeat('a', 5000), 'after a spec change').to.equal(undefined);
+
+    await w.fleet.heartbeat('a');
+    const engine = w.engines.get('tcp://elsewhere.example:2376');
+    if (!engine) throw new Error('no engine');
+    engine.down = true;
+    await w.fleet.heartbeat('a');
+    expect(w.fleet.recentHeartbeat('a', 5000), 'after a failed heartbeat').to.equal(undefined);
   });
 
   it('never over-commits: two pods placed back to back, room for one, the second is unschedulable', async () => {
