@@ -42,6 +42,16 @@ import { ProbeManager } from './probe-manager.js';
 import { Resyncer } from './resync.js';
 import { WorkQueue, type PassResult } from './work-queue.js';
 
+/** The source of the operator's Events (`source.component`), as the kubelet's are "kubelet". */
+export const OPERATOR_COMPONENT = 'dockerpod-operator';
+
+/**
+ * The source of placement Events (Scheduled, FailedScheduling, Rescheduled), as kube-scheduler's
+ * are "default-scheduler": a separate source has its own Event rate limit per pod (see
+ * PodReconcilerDeps.placementEvents).
+ */
+export const SCHEDULER_COMPONENT = 'dockerpod-scheduler';
+
 /** How to run the controllers. */
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -145,7 +155,7 @@ export class Operator {
       ...(options.watchInactivityMs ? { inactivityTimeoutMs: options.watchInactivityMs } : {}),
       logger: options.logger,
     });
-    this.events = new EventRecorder(core, { component: 'dockerpod-operator', clock: this.clock, logger: options.logger });
+    this.events = new EventRecorder(core, { component: OPERATOR_COMPONENT, clock: this.clock, logger: options.logger });
     this.fleet = this.buildFleet(client);
     this.hosts = new HostController({
       kubeConfig: options.kubeConfig,
@@ -174,6 +184,7 @@ export class Operator {
       logger: options.logger,
       ...defined({ projectedVolumeRefreshMs: options.projectedVolumeRefreshMs }),
       onSeen: (uid, containers) => this.resyncer.seen(uid, containers),
+      placementEvents: this.events.from(SCHEDULER_COMPONENT),
     });
     this.queue = this.buildQueue();
     this.sources = new EventSources({ enqueue: (key) => this.enqueue(key), clock: this.clock, logger: options.logger, own: this.own });

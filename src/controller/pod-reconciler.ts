@@ -38,6 +38,14 @@ export interface PodReconcilerDeps {
   pods: { get(namespace: string | undefined, name: string): DockerPod | undefined };
   client: DockerPodClient;
   events: PodEventSink;
+  /**
+   * Where placement Events go (Scheduled, FailedScheduling, Rescheduled); default `events`. The
+   * operator gives them the scheduler's own source, as kube-scheduler's are not the kubelet's: a
+   * pod's runtime churn (a sandbox re-created again and again while its engine shuts down) then
+   * spends the operator's per-pod Event budget, never the scheduler's, and the Event that says the
+   * pod moved is not dropped with the churn.
+   */
+  placementEvents?: PodEventSink;
   hosts: HostResolver;
   images: ImageManager;
   /** Probe workers (absent: probes are not run, as in unit tests of other parts). */
@@ -79,7 +87,10 @@ export class PodReconciler {
   /** The engine's timestamps pinned to the monotonic clock, so a wall-clock step cannot freeze or skip a back-off. */
   private readonly times: EngineTimes;
 
+  private readonly placementEvents: PodEventSink;
+
   constructor(private readonly deps: PodReconcilerDeps) {
+    this.placementEvents = deps.placementEvents ?? deps.events;
     this.volumes = new ProjectedVolumeWriter(deps.projectedVolumeRefreshMs ?? DEFAULT_REFRESH_MS, deps.clock);
     this.times = new EngineTimes(deps.clock);
   }
@@ -175,7 +186,7 @@ export class PodReconciler {
     switch (placement.kind) {
       case 'unschedulable':
         if (placement.forbidden) return this.refuseEverywhere(pod, report);
-        this.deps.events.record(pod, 'Warning', 'FailedScheduling', placement.message);
+        this.placementEvents.record(pod, 'Warning', 'FailedScheduling', placement.message);
         await this.writeStatus(pod, unschedulableStatus(pod, placement.message, now), report);
         return {};
       case 'hostMissing':
@@ -213,7 +224,7 @@ export class PodReconciler {
       this.deps.hosts.unbind(pod.metadata.uid ?? '');
       throw err;
     }
-    this.deps.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} to ${host.hostName}`);
+    this.placementEvents.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} to ${host.hostName}`);
     return updated;
   }
 
@@ -249,7 +260,7 @@ export class PodReconciler {
     // The new binding is written before any Docker call, as for a first placement.
     if (next.kind === 'bound') await this.bind(cleared, next.host, report);
     const seconds = Math.round((this.deps.clock.now() - placement.downSinceMs) / 1000);
-    this.deps.events.record(pod, 'Normal', 'Rescheduled', `DockerHost ${placement.hostName} was NotReady for ${seconds}s; ${to ? `moving the pod to ${to}` : 'waiting for another host'}`);
+    this.placementEvents.record(pod, 'Normal', 'Rescheduled', `DockerHost ${placement.hostName} was NotReady for ${seconds}s; ${to ? `moving the pod to ${to}` : 'waiting for another host'}`);
     report.actions.push(`rescheduled from ${placement.hostName}${to ? ` to ${to}` : ''}`);
     // Bound elsewhere: carry on there at once. Not placeable: a change of any host wakes it.
     return to ? { requeueAfterMs: 1 } : {};

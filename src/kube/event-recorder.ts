@@ -141,8 +141,21 @@ export class EventRecorder {
 
   /** Records an Event about `obj` in the background (dropped when the object's rate limit is spent). */
   record(obj: InvolvedObject, type: EventType, reason: string, message: string): void {
+    this.recordFrom(this.options.component, obj, { type, reason, message });
+  }
+
+  /**
+   * The same recorder under another source (as kube-scheduler's Events are not the kubelet's): its
+   * Events have their own aggregation and their own rate limit per object; flush and stats are shared.
+   */
+  from(component: string): { record(obj: InvolvedObject, type: EventType, reason: string, message: string): void } {
+    return { record: (obj, type, reason, message) => this.recordFrom(component, obj, { type, reason, message }) };
+  }
+
+  private recordFrom(component: string, obj: InvolvedObject, what: { type: EventType; reason: string; message: string }): void {
+    const { reason } = what;
     try {
-      this.accept(obj, type, reason, message);
+      this.accept(obj, what, component);
     } catch (err) {
       this.logger.warn('event recorder: cannot record event', { reason, error: (err as Error).message });
     }
@@ -158,16 +171,17 @@ export class EventRecorder {
     return { ...this.counters };
   }
 
-  private accept(obj: InvolvedObject, type: EventType, reason: string, message: string): void {
+  private accept(obj: InvolvedObject, what: { type: EventType; reason: string; message: string }, component: string): void {
+    const { type, reason, message } = what;
     const m = obj.metadata;
-    const objectKey = [this.options.component, this.host, obj.apiVersion, obj.kind, m.namespace, m.name, m.uid].join('\u0000');
+    const objectKey = [component, this.host, obj.apiVersion, obj.kind, m.namespace, m.name, m.uid].join('\u0000');
     if (!this.take(objectKey)) {
       this.counters.dropped++;
       return;
     }
     const key = [objectKey, type, reason, message].join('\u0000');
     const now = seconds(this.clock.now());
-    const series = this.series.get(key) ?? this.newSeries(key, obj, { type, reason, message }, now);
+    const series = this.series.get(key) ?? this.newSeries(key, obj, { ...what, component }, now);
     series.recorded++;
     series.last = now;
     touch(this.series, key, series, (s) => s.draining === undefined);
@@ -190,7 +204,8 @@ export class EventRecorder {
     return allowed;
   }
 
-  private newSeries(key: string, obj: InvolvedObject, what: { type: EventType; reason: string; message: string }, now: Date): Series {
+  private newSeries(key: string, obj: InvolvedObject, what: { type: EventType; reason: string; message: string; component: string }, now: Date): Series {
+    const { component } = what;
     const m = obj.metadata;
     const name = `${m.name ?? 'unknown'}.${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
     const namespace = m.namespace ?? 'default';
@@ -200,8 +215,8 @@ export class EventRecorder {
       reason: what.reason,
       message: what.message,
       type: what.type,
-      source: { component: this.options.component, host: this.host },
-      reportingComponent: this.options.component,
+      source: { component, host: this.host },
+      reportingComponent: component,
       reportingInstance: this.host,
     };
     return { name, namespace, template, first: now, last: now, base: 0, recorded: 0, written: 0, exists: false };

@@ -150,12 +150,12 @@ describe('dockerpod standalone with its operator, driven by the real kubectl', f
     const described = await eventually(async () => {
       const r = await kubectl(standalone, ['describe', 'dpod', 'web']);
       const events = r.stdout.slice(r.stdout.indexOf('\nEvents:'));
-      for (const reason of ['Scheduled', 'Created', 'Started']) {
-        if (!new RegExp(`Normal\\s+${reason}\\s+\\S+\\s+dockerpod-operator\\s`).test(events)) throw new Error(`no ${reason} event yet:\n${r.stdout}${r.stderr}`);
+      for (const [reason, from] of [['Scheduled', 'dockerpod-scheduler'], ['Created', 'dockerpod-operator'], ['Started', 'dockerpod-operator']]) {
+        if (!new RegExp(`Normal\\s+${reason}\\s+\\S+\\s+${from}\\s`).test(events)) throw new Error(`no ${reason} event yet:\n${r.stdout}${r.stderr}`);
       }
       return events;
     }, 15_000, 500);
-    expect(described).to.match(/Normal\s+Scheduled\s+\S+\s+dockerpod-operator\s+Successfully assigned default\/web to local/);
+    expect(described).to.match(/Normal\s+Scheduled\s+\S+\s+dockerpod-scheduler\s+Successfully assigned default\/web to local/);
     expect(described).to.match(/Normal\s+Created\s+\S+\s+dockerpod-operator\s+Created container: app/);
     expect(described).to.match(/Normal\s+Created\s+\S+\s+dockerpod-operator\s+Created container: sidecar/);
     expect(described).to.match(/Normal\s+Started\s+\S+\s+dockerpod-operator\s+Started container app/);

@@ -107,6 +107,20 @@ describe('EventRecorder against the embedded API server', function () {
     expect(stats.patched).to.equal(1);
   });
 
+  it('keeps another source apart: its own Event, source and rate limit per object, flushed and counted with the rest', async function () {
+    const rec = recorder({ burst: 2, refillMs: 60_000 });
+    const obj = target('a', 'uid-a');
+    for (let i = 0; i < 3; i++) rec.record(obj, 'Warning', 'FailedCreatePodSandBox', `attempt ${i}`);
+    rec.from('dockerpod-scheduler').record(obj, 'Normal', 'Rescheduled', 'moving the pod to b');
+    await rec.flush();
+    const events = await eventsOf('uid-a');
+    expect(events.map((e) => `${e.source?.component ?? ''}/${e.reason ?? ''}`).sort()).to.deep.equal([
+      'dockerpod-operator/FailedCreatePodSandBox', 'dockerpod-operator/FailedCreatePodSandBox', 'dockerpod-scheduler/Rescheduled',
+    ]);
+    expect(events.find((e) => e.reason === 'Rescheduled')).to.deep.include({ reportingComponent: 'dockerpod-scheduler', reportingInstance: 'node-1' });
+    expect(rec.stats()).to.deep.include({ created: 3, dropped: 1 });
+  });
+
   it('rate-limits per object: burst, then one more per refill period; other objects unaffected', async function () {
     const rec = recorder({ burst: 3, refillMs: 60_000 });
     const obj = target('a', 'uid-a');
