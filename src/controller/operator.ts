@@ -194,6 +194,7 @@ export class Operator {
       watches: (namespace) => ns === undefined || namespace === ns,
       ...(ns ? { namespace: ns } : {}),
       enqueue: (key) => this.enqueue(key),
+      busy: (key) => this.queue.busy(key),
       logger: options.logger,
     });
     this.readyTimes = new PodReadyTracker(this.clock, (seconds) => this.metrics.podBecameReady(seconds));

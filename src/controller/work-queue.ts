@@ -248,6 +248,11 @@ export class WorkQueue {
     return this.waiting.size;
   }
 
+  /** Whether `key` has a pass running or is due and waiting for one (a delayed key is neither). */
+  busy(key: string): boolean {
+    return this.waiting.has(key) || this.processing.has(key);
+  }
+
   /** Passes running now. */
   inFlight(): number {
     return this.processing.size;

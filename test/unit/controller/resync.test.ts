@@ -22,9 +22,9 @@ async function podOn(engine: FakeEngine): Promise<string[]> {
   return ids;
 }
 
-function resyncer(engine: FakeEngine, enqueued: string[]): Resyncer {
+function resyncer(engine: FakeEngine, enqueued: string[], busy: Set<string> = new Set()): Resyncer {
   const host: ResyncHost = { hostName: 'local', engine, ctx: { instance: INSTANCE } as PlanContext };
-  return new Resyncer({ hosts: () => [host], podHosts: () => new Map([[UID, 'local']]), watches: () => true, enqueue: (key) => enqueued.push(key), logger: silentLogger });
+  return new Resyncer({ hosts: () => [host], podHosts: () => new Map([[UID, 'local']]), watches: () => true, enqueue: (key) => enqueued.push(key), busy: (key) => busy.has(key), logger: silentLogger });
 }
 
 describe('resync: which pods it wakes', () => {
@@ -46,6 +46,19 @@ describe('resync: which pods it wakes', () => {
       expect(enqueued).to.deep.equal(c.wakes ? ['default/web'] : []);
     });
   }
+
+  it('leaves a pod whose pass is running or waiting alone, and wakes it at the next resync if still changed', async () => {
+    const engine = new FakeEngine();
+    await podOn(engine);
+    const enqueued: string[] = [];
+    const busy = new Set(['default/web']);
+    const r = resyncer(engine, enqueued, busy);
+    await r.run();
+    expect(enqueued).to.deep.equal([]);
+    busy.clear();
+    await r.run();
+    expect(enqueued).to.deep.equal(['default/web']);
+  });
 
   it('wakes a pod once per change: the resync remembers what it listed', async () => {
     const engine = new FakeEngine();

@@ -131,6 +131,18 @@ describe('WorkQueue', function () {
       expect(h.queue.inFlight()).to.equal(1);
     });
 
+    it('says a key is busy while it waits or runs, and not once its pass ended or while it is delayed', async function () {
+      const h = new Harness();
+      h.queue.add('ns/a');
+      h.queue.addAfter('ns/b', 1000);
+      expect([h.queue.busy('ns/a'), h.queue.busy('ns/b')]).to.deep.equal([true, false]);
+      h.queue.start();
+      await flush();
+      expect(h.queue.busy('ns/a'), 'in flight').to.equal(true);
+      await h.succeed('ns/a');
+      expect(h.queue.busy('ns/a'), 'done').to.equal(false);
+    });
+
     it('de-duplicates a key while it waits', async function () {
       const h = new Harness();
       for (let i = 0; i < 5; i++) h.queue.add('ns/a');
