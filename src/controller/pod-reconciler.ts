@@ -11,10 +11,10 @@ import type { Logger } from '../observability/logger.js';
 import { computePodActions } from '../planner/actions.js';
 import { admitPod, ANY_HOST } from '../planner/admission.js';
 import { emptyObservation, type Instance, type PodObservation } from '../planner/observe.js';
+import type { ContainerSummary } from '../runtime/docker/types.js';
 import { deriveStatus, type StatusInput } from '../status/derive.js';
 import { isTerminal } from '../status/phase.js';
 import { hostDownStatus, unschedulableStatus } from '../status/placement.js';
-import type { ContainerSummary } from '../runtime/docker/types.js';
 import type { Clock } from '../util/clock.js';
 import { canonicalJson } from '../util/canonical.js';
 import { actuate, type PodEvent } from './actuator.js';
@@ -282,7 +282,7 @@ export class PodReconciler {
     // Each Event is recorded as it happens: written in the background while the engine starts the
     // containers, it is out of the way of the look afterwards and of the status write that makes the
     // pod Ready (bench/README.md, "Where the time goes at C = 1").
-    const record = (e: PodEvent): void => this.deps.events.record(pod, e.type, e.reason, e.message);
+    const record = (e: PodEvent): void => this.emit(pod, [e]);
     const result = await actuate({ pod, host, actions, observed: allInstances(planned), sources: this.deps.client, volumes: this.volumes, record }, this.deps.images);
     report.actions.push(...describeActions(result.events));
     if (result.changed) {

@@ -194,7 +194,7 @@ export class HostController {
   }
 
   /** The host's status from a heartbeat; `heartbeatAtMs` when the heartbeat is an earlier one (it is the status's time then). */
-  private statusOf(host: DockerHost, heartbeat: NonNullable<Awaited<ReturnType<Fleet['heartbeat']>>>, bound: DockerPod[], heartbeatAtMs?: number): DockerHostStatus {
+  private statusOf(host: DockerHost, heartbeat: HeartbeatResult, bound: DockerPod[], heartbeatAtMs?: number): DockerHostStatus {
     const name = host.metadata.name ?? '';
     const nowMs = heartbeatAtMs ?? this.options.clock.now();
     const load: HostLoad = this.options.fleet.loads().get(name) ?? { cpuMilli: 0, memoryBytes: 0, pods: 0, hostPorts: [] };
